@@ -1,0 +1,154 @@
+"""Composition of the desktop app: QApplication, the batched loop, the session and the window.
+
+The main coroutine owns the lifetime: it starts what the command line asked
+for, waits for a quit request (window closed, Ctrl+C, SIGTERM), and then does
+the asynchronous clean-up while the loop still runs, each step bounded, so the
+process leaves within three seconds whatever the network is doing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import sys
+import threading
+from dataclasses import dataclass
+
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import QApplication
+
+from sio_monitor import __version__
+from sio_monitor.domain.events import ConnectionState
+from sio_monitor.domain.settings import ConnectionSettings
+from sio_monitor.qt.demo_process import DemoServerProcess
+from sio_monitor.qt.loop import new_event_loop
+from sio_monitor.qt.session import MonitorSession
+from sio_monitor.ui.icons import app_icon
+from sio_monitor.ui.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class GuiOptions:
+    settings: ConnectionSettings | None = None  # connect straight away
+    ask_password: bool = False  # settings lack a password the user must type
+    demo: bool = False
+
+
+class Application:
+    """Wires the window to the session and runs connect/disconnect requests as tasks."""
+
+    def __init__(self, options: GuiOptions) -> None:
+        self.options = options
+        self.session = MonitorSession()
+        self.window = MainWindow(self.session, app_icon())
+        self.quit_event = asyncio.Event()
+        self.demo: DemoServerProcess | None = None
+        self._tasks: set[asyncio.Task[object]] = set()
+        self.window.connect_requested.connect(lambda s: self.spawn(self.connect_to(s)))
+        self.window.disconnect_requested.connect(lambda: self.spawn(self.session.disconnect()))
+        self.window.quit_requested.connect(self.quit_event.set)
+
+    def spawn(self, coroutine: object) -> None:
+        """Run a coroutine from a Qt slot, keeping a reference until it ends."""
+        task = asyncio.ensure_future(coroutine)  # type: ignore[arg-type]
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+
+    def _task_done(self, task: asyncio.Task[object]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            exc = task.exception()
+            log.error("Unexpected error: %s", exc, exc_info=exc)
+            self.window.show_state(ConnectionState.FAILED, f"Unexpected error: {exc}")
+
+    async def connect_to(self, settings: ConnectionSettings) -> bool:
+        self.window.remember(settings)
+        return await self.session.connect_to(settings)
+
+    async def start_demo(self) -> None:
+        self.window.show_state(ConnectionState.CONNECTING, "Starting the demo server…")
+        self.demo = DemoServerProcess(self.window)
+        try:
+            info = await self.demo.start()
+        except RuntimeError as exc:
+            self.window.show_state(
+                ConnectionState.FAILED, f"{exc} Try again with sio-monitor --demo."
+            )
+            return
+        settings = ConnectionSettings(
+            url=str(info["url"]),
+            admin_namespace=str(info.get("admin_namespace") or "/admin"),
+            username=str(info.get("username") or ""),
+            password=str(info.get("password") or ""),
+        )
+        await self.connect_to(settings)
+
+    async def run(self) -> None:
+        self.window.show()
+        options = self.options
+        if options.demo:
+            self.spawn(self.start_demo())
+        elif options.settings is not None and options.ask_password:
+            self.window.show_connect_dialog(options.settings)
+        elif options.settings is not None:
+            self.spawn(self.connect_to(options.settings))
+        else:
+            self.window.show_connect_dialog()
+        await self.quit_event.wait()
+        await self.shutdown()
+
+    async def shutdown(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        with contextlib.suppress(Exception, asyncio.TimeoutError):
+            await asyncio.wait_for(self.session.disconnect(), 2.0)
+        if self.demo is not None:
+            self.demo.stop()
+        if self.window.isVisible():
+            self.window.close()
+
+
+def run_gui(options: GuiOptions) -> int:
+    QCoreApplication.setOrganizationName("sio-monitor")
+    QCoreApplication.setApplicationName("SIO Monitor")
+    QCoreApplication.setApplicationVersion(__version__)
+    qt_app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(qt_app, QApplication)
+    qt_app.setQuitOnLastWindowClosed(False)  # quitting is the main coroutine's job
+    qt_app.setWindowIcon(app_icon())
+    loop = new_event_loop(qt_app)
+    asyncio.set_event_loop(loop)
+    application = Application(options)
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signum, application.quit_event.set)
+    try:
+        loop.run_until_complete(application.run())
+    finally:
+        _close_loop(loop)
+    return 0
+
+
+def _close_loop(loop: asyncio.AbstractEventLoop) -> None:
+    """Close without waiting on executor threads: a DNS look-up of a dead host can hang."""
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(Exception):
+            loop.remove_signal_handler(signum)
+    executor = getattr(loop, "_QEventLoop__default_executor", None)
+    if executor is not None:
+        executor.shutdown(wait=False)
+        loop.set_default_executor(None)  # type: ignore[arg-type]
+    loop.close()
+    stragglers = [
+        t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon
+    ]
+    if stragglers:
+        log.debug("Leaving %d threads behind at exit", len(stragglers))
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)

@@ -1,0 +1,168 @@
+"""The ``sio-monitor`` command line: the window by default, plus sub-commands.
+
+Sub-commands are dispatched on the first word, before any import of Qt, so
+``sio-monitor demo-server`` and the terminal tools start fast and run on
+machines without a display.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+
+from sio_monitor import __version__
+from sio_monitor.domain.settings import (
+    DEFAULT_ADMIN_NAMESPACE,
+    DEFAULT_PATH,
+    TRANSPORT_CHOICES,
+    ConnectionSettings,
+    SettingsError,
+)
+
+PASSWORD_VARIABLE = "SIO_MONITOR_PASSWORD"
+
+USAGE_EPILOG = f"""\
+sub-commands:
+  demo-server     run the embedded demo server (sio-monitor demo-server --help)
+
+The admin password is read from the {PASSWORD_VARIABLE} environment variable, never
+from the command line, where other users of the machine could read it.
+"""
+
+
+def add_connection_arguments(parser: argparse.ArgumentParser) -> None:
+    """The flags every command that connects to a server understands."""
+    parser.add_argument("--user", "-u", default="", help="admin username")
+    parser.add_argument("--path", default=DEFAULT_PATH, help="Socket.IO path (default %(default)s)")
+    parser.add_argument(
+        "--admin-namespace",
+        default=DEFAULT_ADMIN_NAMESPACE,
+        help="admin namespace (default %(default)s)",
+    )
+    parser.add_argument(
+        "--transport",
+        choices=sorted(TRANSPORT_CHOICES),
+        default="websocket",
+        help="transports to use (default %(default)s)",
+    )
+    parser.add_argument(
+        "--header",
+        action="append",
+        default=[],
+        metavar="K:V",
+        help="extra HTTP header for every request, repeatable",
+    )
+    parser.add_argument("--ca-file", help="CA bundle to verify the server's TLS certificate")
+    parser.add_argument(
+        "--insecure", action="store_true", help="do not verify TLS certificates (test servers)"
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=10.0, help="connect timeout in seconds (default 10)"
+    )
+
+
+def settings_from_arguments(args: argparse.Namespace, password: str) -> ConnectionSettings:
+    headers: dict[str, str] = {}
+    for raw in args.header:
+        name, sep, value = raw.partition(":")
+        if not sep or not name.strip():
+            raise SettingsError(f"--header {raw!r} must look like Name:value.")
+        headers[name.strip()] = value.strip()
+    return ConnectionSettings(
+        url=args.url,
+        path=args.path,
+        admin_namespace=args.admin_namespace,
+        username=args.user,
+        password=password,
+        transport=args.transport,
+        verify_tls=not args.insecure,
+        ca_file=args.ca_file,
+        headers=headers,
+        connect_timeout=args.timeout,
+    ).validated()
+
+
+def password_from_environment_or_terminal(user: str) -> str | None:
+    """The password from the environment, else from the terminal; None when neither can say."""
+    password = os.environ.get(PASSWORD_VARIABLE)
+    if password is not None:
+        return password
+    if not user:
+        return ""
+    if sys.stdin.isatty():
+        return getpass.getpass(f"Admin password for {user}: ")
+    return None
+
+
+def _gui_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sio-monitor",
+        description="Monitor Socket.IO servers and emit test events.",
+        epilog=USAGE_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("url", nargs="?", help="server URL to connect to straight away")
+    parser.add_argument(
+        "--demo", action="store_true", help="start the embedded demo server and connect to it"
+    )
+    parser.add_argument("--version", action="version", version=f"sio-monitor {__version__}")
+    parser.add_argument("--verbose", "-v", action="store_true", help="log debugging detail")
+    add_connection_arguments(parser)
+    return parser
+
+
+def _run_gui(argv: Sequence[str]) -> int:
+    parser = _gui_parser()
+    args = parser.parse_args(argv)
+    _configure_logging(args.verbose)
+    from sio_monitor.app import GuiOptions, run_gui  # Qt loads only for the window
+
+    if args.url is None:
+        return run_gui(GuiOptions(demo=args.demo))
+    # The window asks for a missing password itself, so never prompt on the terminal here.
+    password = os.environ.get(PASSWORD_VARIABLE, "")
+    try:
+        settings = settings_from_arguments(args, password)
+    except SettingsError as exc:
+        parser.error(str(exc))
+    ask = bool(args.user) and PASSWORD_VARIABLE not in os.environ
+    return run_gui(GuiOptions(settings=settings, ask_password=ask))
+
+
+def _run_demo_server(argv: Sequence[str]) -> int:
+    from sio_monitor.net import demo_command
+
+    parser = argparse.ArgumentParser(
+        prog="sio-monitor demo-server",
+        description="Run a python-socketio server with admin instrumentation and simulated users.",
+    )
+    demo_command.add_arguments(parser)
+    parser.add_argument("--verbose", "-v", action="store_true", help="log debugging detail")
+    args = parser.parse_args(argv)
+    _configure_logging(args.verbose)
+    return demo_command.run(args)
+
+
+SUBCOMMANDS: dict[str, Callable[[Sequence[str]], int]] = {
+    "demo-server": _run_demo_server,
+}
+
+
+def _configure_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in ("gui",):
+        argv = argv[1:]
+    if argv and argv[0] in SUBCOMMANDS:
+        return SUBCOMMANDS[argv[0]](argv[1:])
+    return _run_gui(argv)

@@ -1,0 +1,1 @@
+"""Plain-Python state and rules: no Qt, no network, testable in milliseconds."""

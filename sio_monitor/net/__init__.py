@@ -1,0 +1,1 @@
+"""asyncio Socket.IO clients and the embedded demo server; never imports Qt."""

@@ -1,0 +1,158 @@
+"""Sentences for connection failures: what happened and what to do about it.
+
+python-socketio reports every failure as one ``ConnectionError`` with a
+library-flavoured message; a user needs to know whether to fix the password,
+the URL, the path or the server, so the message is classified here, once, for
+the window and the command-line tools alike.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import ssl
+
+import aiohttp
+
+from sio_monitor.domain.events import FailureKind
+from sio_monitor.domain.settings import ConnectionSettings
+
+#: What each server flavour says when the admin credentials are wrong.
+CREDENTIAL_REFUSALS = ("invalid credentials", "authentication failed")
+#: What python-socketio says when the engine connected but a namespace refused us.
+NAMESPACE_FAILURE = "namespaces failed to connect"
+#: What a server says when nothing serves the namespace asked for.
+NAMESPACE_REFUSALS = ("invalid namespace", "unable to connect")
+
+INSTRUMENT_HINT = (
+    "To instrument it, in Node: instrument(io, { auth: false }) from @socket.io/admin-ui; "
+    "in Python: sio.instrument(auth=False)."
+)
+
+
+def not_instrumented_message(settings: ConnectionSettings) -> str:
+    host, port = settings.host_port
+    sentence = (
+        f"Connected to {host}:{port}, but nothing answers on the admin namespace "
+        f"{settings.admin_namespace}: the server does not look instrumented. {INSTRUMENT_HINT}"
+    )
+    if settings.admin_namespace == "/":
+        sentence += " The admin namespace is usually /admin, not the main namespace /."
+    return sentence
+
+
+def describe_connect_error(
+    settings: ConnectionSettings, error: str, refusal: str | None
+) -> tuple[FailureKind, str]:
+    """Classify a failed first connect; ``refusal`` is the namespace's connect_error text."""
+    host, port = settings.host_port
+    where = f"{host}:{port}"
+    if NAMESPACE_FAILURE not in error:
+        refusal = None  # the engine failed: connect_error only echoes its message
+    said = (refusal or "").lower()
+    if any(text in said for text in CREDENTIAL_REFUSALS):
+        return (
+            FailureKind.CREDENTIALS,
+            "The server refused these admin credentials. Check the username and password "
+            "the server was instrumented with.",
+        )
+    if any(text in said for text in NAMESPACE_REFUSALS):
+        return FailureKind.NOT_INSTRUMENTED, not_instrumented_message(settings)
+    if refusal:
+        return (
+            FailureKind.PROTOCOL,
+            f"The server at {where} refused the admin connection: {refusal}.",
+        )
+    lowered = error.lower()
+    if "certificate" in lowered or ("ssl" in lowered and "verify" in lowered):
+        return (
+            FailureKind.UNREACHABLE,
+            f"The TLS certificate of {host} could not be verified. Choose the CA bundle "
+            "that signed it, or turn verification off for a test server you trust.",
+        )
+    if "unexpected status code" in lowered or "404" in lowered:
+        return (
+            FailureKind.NOT_INSTRUMENTED,
+            f"Reached {where}, but no Socket.IO server answers at the path {settings.path}. "
+            "Check the Socket.IO path (the default is /socket.io).",
+        )
+    if (
+        "name or service not known" in lowered
+        or "nodename nor servname" in lowered
+        or ("temporary failure in name resolution" in lowered)
+    ):
+        return (
+            FailureKind.UNREACHABLE,
+            f"The host name {host} could not be resolved. Check the URL.",
+        )
+    if "refused" in lowered or "cannot connect" in lowered or "connect call failed" in lowered:
+        return (
+            FailureKind.UNREACHABLE,
+            f"Could not connect to {where}: the connection was refused. "
+            "Check that the server is running and listening on that port.",
+        )
+    if "timed out" in lowered or "timeout" in lowered:
+        return (
+            FailureKind.TIMEOUT,
+            f"No answer from {where} within {settings.connect_timeout:g} s. "
+            "Check the URL, and any firewall or proxy on the way to the server.",
+        )
+    return (
+        FailureKind.UNREACHABLE,
+        f"Could not connect to {where}: {error or 'the connection failed'}.",
+    )
+
+
+async def diagnose_transport_failure(
+    settings: ConnectionSettings, error: str
+) -> tuple[FailureKind, str]:
+    """Find out why the engine could not connect: name, port, TLS or path.
+
+    Over websocket python-engineio reports every failure as "Connection error",
+    which tells a user nothing; a name look-up, a TCP connect and one polling
+    request, each bounded by the connect timeout, tell them which part to fix.
+    """
+    host, port = settings.host_port
+    where = f"{host}:{port}"
+    budget = max(1.0, settings.connect_timeout)
+    loop = asyncio.get_running_loop()
+    try:
+        await asyncio.wait_for(loop.getaddrinfo(host, port, type=socket.SOCK_STREAM), budget)
+    except (OSError, TimeoutError):
+        return (
+            FailureKind.UNREACHABLE,
+            f"The host name {host} could not be resolved. Check the URL.",
+        )
+    try:
+        _, writer = await asyncio.wait_for(asyncio.open_connection(host, port), budget)
+    except TimeoutError:
+        return describe_connect_error(settings, "timed out", None)
+    except OSError:
+        return describe_connect_error(settings, "connection refused", None)
+    writer.close()
+    scheme = "https" if settings.url.startswith(("https", "wss")) else "http"
+    probe_url = f"{scheme}://{where}{settings.path.rstrip('/')}/?EIO=4&transport=polling"
+    ssl_option: ssl.SSLContext | bool = True
+    if not settings.verify_tls:
+        ssl_option = False
+    elif settings.ca_file:
+        ssl_option = ssl.create_default_context(cafile=settings.ca_file)
+    try:
+        async with (
+            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=budget)) as http,
+            http.get(probe_url, headers=settings.headers, ssl=ssl_option) as response,
+        ):
+            status = response.status
+    except aiohttp.ClientConnectorCertificateError:
+        return describe_connect_error(settings, "certificate verify failed", None)
+    except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+        return describe_connect_error(settings, str(exc) or error, None)
+    if status == 404:
+        return describe_connect_error(settings, "unexpected status code 404", None)
+    if status in (401, 403):
+        return (
+            FailureKind.UNREACHABLE,
+            f"{where} answered HTTP {status}: a proxy or the server wants credentials "
+            "before Socket.IO. Add the header it expects under Extra headers.",
+        )
+    return describe_connect_error(settings, error, None)

@@ -1,0 +1,1 @@
+"""Recording and export to files; never imports Qt."""
