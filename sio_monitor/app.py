@@ -37,6 +37,7 @@ class GuiOptions:
     settings: ConnectionSettings | None = None  # connect straight away
     ask_password: bool = False  # settings lack a password the user must type
     demo: bool = False
+    screenshot: str | None = None  # save the window here once live data shows, then quit
 
 
 class Application:
@@ -44,6 +45,9 @@ class Application:
 
     def __init__(self, options: GuiOptions) -> None:
         self.options = options
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.setQuitOnLastWindowClosed(False)  # quitting is run()'s job, after clean-up
         self.session = MonitorSession()
         self.window = MainWindow(self.session, app_icon())
         self.quit_event = asyncio.Event()
@@ -99,8 +103,25 @@ class Application:
             self.spawn(self.connect_to(options.settings))
         else:
             self.window.show_connect_dialog()
+        if options.screenshot:
+            self.spawn(self.take_screenshot(options.screenshot))
         await self.quit_event.wait()
         await self.shutdown()
+
+    async def take_screenshot(self, path: str, settle: float = 3.0, limit: float = 60.0) -> None:
+        """Wait for live figures, let a few stats arrive, save the window, quit."""
+        bridge = self.session.bridge
+        arrived = asyncio.Event()
+        bridge.batch_applied.connect(
+            lambda *_: arrived.set() if bridge.topology.servers() else None
+        )
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(arrived.wait(), limit)
+        await asyncio.sleep(settle)  # several stats intervals: counts and uptimes settle
+        self.window.overview.refresh()
+        if not self.window.grab().save(path):
+            log.error("Could not save the screenshot to %s", path)
+        self.quit_event.set()
 
     async def shutdown(self) -> None:
         for task in list(self._tasks):
@@ -119,7 +140,6 @@ def run_gui(options: GuiOptions) -> int:
     QCoreApplication.setApplicationVersion(__version__)
     qt_app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(qt_app, QApplication)
-    qt_app.setQuitOnLastWindowClosed(False)  # quitting is the main coroutine's job
     qt_app.setWindowIcon(app_icon())
     loop = new_event_loop(qt_app)
     asyncio.set_event_loop(loop)

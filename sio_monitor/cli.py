@@ -109,6 +109,11 @@ def _gui_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--demo", action="store_true", help="start the embedded demo server and connect to it"
     )
+    parser.add_argument(
+        "--screenshot",
+        metavar="FILE",
+        help="save the window as a PNG once live data shows, then quit",
+    )
     parser.add_argument("--version", action="version", version=f"sio-monitor {__version__}")
     parser.add_argument("--verbose", "-v", action="store_true", help="log debugging detail")
     add_connection_arguments(parser)
@@ -122,7 +127,7 @@ def _run_gui(argv: Sequence[str]) -> int:
     from sio_monitor.app import GuiOptions, run_gui  # Qt loads only for the window
 
     if args.url is None:
-        return run_gui(GuiOptions(demo=args.demo))
+        return run_gui(GuiOptions(demo=args.demo, screenshot=args.screenshot))
     # The window asks for a missing password itself, so never prompt on the terminal here.
     password = os.environ.get(PASSWORD_VARIABLE, "")
     try:
@@ -130,7 +135,7 @@ def _run_gui(argv: Sequence[str]) -> int:
     except SettingsError as exc:
         parser.error(str(exc))
     ask = bool(args.user) and PASSWORD_VARIABLE not in os.environ
-    return run_gui(GuiOptions(settings=settings, ask_password=ask))
+    return run_gui(GuiOptions(settings=settings, ask_password=ask, screenshot=args.screenshot))
 
 
 def _run_demo_server(argv: Sequence[str]) -> int:

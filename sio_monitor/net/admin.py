@@ -199,11 +199,11 @@ class AdminClient:
             f"Lost the connection to {host}:{port}; reconnecting. "
             "The figures shown are the last ones received.",
         )
-        if reason and reason[0] == self._sio.reason.SERVER_DISCONNECT:
-            # python-socketio only retries lost transports; a server that closed
-            # our socket on its way down (a deploy, a restart) must be retried too.
-            if self._recovery is None or self._recovery.done():
-                self._recovery = asyncio.ensure_future(self._recover())
+        # python-socketio only retries lost transports; a server that closed our
+        # socket on its way down (a deploy, a restart) must be retried too.
+        server_closed = bool(reason) and reason[0] == self._sio.reason.SERVER_DISCONNECT
+        if server_closed and (self._recovery is None or self._recovery.done()):
+            self._recovery = asyncio.ensure_future(self._recover())
 
     async def _recover(self) -> None:
         delay = 0.5

@@ -34,6 +34,8 @@ class EventBridge(QObject):
         self.applied_events = 0
         self.rejected_payloads = 0
         self.last_connection: ConnectionChanged | None = None
+        #: The monitor's own namespace: servers report it like any other, views hide it.
+        self.admin_namespace = "/admin"
         self._pending: list[DomainEvent] = []
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -71,8 +73,9 @@ class EventBridge(QObject):
         self.batch_applied.emit(changes)
         return changes
 
-    def reset(self) -> None:
+    def reset(self, admin_namespace: str = "/admin") -> None:
         """Forget everything: a new server is not the old one with changes."""
+        self.admin_namespace = admin_namespace
         self._timer.stop()
         self._pending.clear()
         self.topology = Topology()

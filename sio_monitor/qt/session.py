@@ -43,7 +43,7 @@ class MonitorSession(QObject):
     async def connect_to(self, settings: ConnectionSettings) -> bool:
         """Drop the current connection (if any) and connect to ``settings``."""
         await self.disconnect()
-        self.bridge.reset()
+        self.bridge.reset(settings.admin_namespace)
         self.settings = settings
         self.settings_changed.emit(settings)
         self._client = AdminClient(settings, self.bridge.sink)

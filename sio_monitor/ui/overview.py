@@ -36,15 +36,17 @@ PRODUCTION_NOTE = (
 )
 
 
-def _table(name: str, columns: tuple[str, ...]) -> QTableWidget:
+def _table(name: str, columns: tuple[str, ...], stretch: int) -> QTableWidget:
     table = QTableWidget(0, len(columns), objectName=name)
     table.setHorizontalHeaderLabels(list(columns))
     table.verticalHeader().hide()
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.setAlternatingRowColors(True)
-    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    table.horizontalHeader().setStretchLastSection(True)
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+    header.setMinimumSectionSize(64)
     return table
 
 
@@ -76,8 +78,8 @@ class OverviewPanel(QWidget):
         self.note.setTextFormat(Qt.TextFormat.PlainText)
         self.note.setWordWrap(True)
         self.note.hide()
-        self.servers = _table("serversTable", SERVER_COLUMNS)
-        self.namespaces = _table("namespacesTable", NAMESPACE_COLUMNS)
+        self.servers = _table("serversTable", SERVER_COLUMNS, stretch=1)
+        self.namespaces = _table("namespacesTable", NAMESPACE_COLUMNS, stretch=0)
 
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.servers)
@@ -109,7 +111,7 @@ class OverviewPanel(QWidget):
                     server.server_id,
                     server.hostname,
                     "" if server.pid is None else str(server.pid),
-                    format_duration(server.uptime_at(now)),
+                    format_duration(server.uptime + (server.silent_for(now) if healthy else 0.0)),
                     str(server.clients_count),
                     str(server.polling_clients_count),
                     "healthy" if healthy else "no stats",
@@ -119,20 +121,26 @@ class OverviewPanel(QWidget):
             health = self.servers.item(row, len(SERVER_COLUMNS) - 1)
             health.setForeground(QColor("#2e7d32" if healthy else "#c62828"))
 
-        names = topology.namespaces()
+        names = [n for n in topology.namespaces() if n != self._bridge.admin_namespace]
         development = topology.mode == "development"
         self.namespaces.setRowCount(len(names))
         for row, name in enumerate(names):
-            rooms = len(topology.rooms(name)) if development else None
+            rooms = topology.room_count(name) if development else None
+            count = (
+                topology.socket_count(name) if development else topology.reported_socket_count(name)
+            )
             _set_row(
                 self.namespaces,
                 row,
-                (name, str(topology.socket_count(name)), "—" if rooms is None else str(rooms)),
+                (name, str(count), "—" if rooms is None else str(rooms)),
                 {1, 2},
             )
         self.note.setVisible(bool(servers) and not development)
         clients = sum(server.clients_count for server in servers)
-        sockets = sum(topology.socket_count(name) for name in names)
+        sockets = sum(
+            topology.socket_count(n) if development else topology.reported_socket_count(n)
+            for n in names
+        )
         if servers:
             plural = "s" if len(servers) != 1 else ""
             self.summary.setText(

@@ -1,0 +1,253 @@
+"""The monitor's picture of the server side: servers, namespaces, rooms, sockets, clients.
+
+``Topology.apply`` folds a batch of domain events into that picture and says
+what changed. It holds up under both flavours' quirks: python re-sends
+``socket_connected`` for every socket at every ping (a refresh, never a
+duplicate), room events arrive before their socket (Node) or long after it
+(python flushes them after the next ``server_stats``), and a reconnect or a
+snapshot replaces the socket tree so that no ghost survives. Every event costs
+O(1) dict operations, plus the socket's own rooms when it comes or goes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from sio_monitor.domain.changes import ChangeSet
+from sio_monitor.domain.events import (
+    AllSocketsReceived,
+    ConfigReceived,
+    ConnectionChanged,
+    ConnectionState,
+    DomainEvent,
+    PayloadRejected,
+    RoomJoined,
+    RoomLeft,
+    ServerStatsReceived,
+    SessionReceived,
+    SocketConnected,
+    SocketDisconnected,
+    SocketUpdated,
+)
+from sio_monitor.domain.nodes import ClientState, NamespaceState, RoomState, SocketState
+from sio_monitor.domain.servers import ServerRegistry, ServerState
+from sio_monitor.domain.tree import SocketTree
+
+ALL_EVENTS = "ALL_EVENTS"
+DEVELOPMENT = "development"
+PRODUCTION = "production"
+
+
+class Topology:
+    """Everything known about the server side, indexed for O(1) updates."""
+
+    def __init__(self) -> None:
+        self._servers = ServerRegistry()
+        self._tree = SocketTree()
+        self._connected_before = False
+        self.features: frozenset[str] = frozenset()
+        self.session_id: str | None = None
+        self.snapshot_received = False
+        self.malformed = 0
+        self.last_rejection: PayloadRejected | None = None
+        self.connection: ConnectionState = ConnectionState.IDLE
+        self._handlers: dict[type, Callable[[Any, ChangeSet], None]] = {
+            SocketConnected: self._socket_connected,
+            SocketDisconnected: self._socket_disconnected,
+            RoomJoined: self._room_joined,
+            RoomLeft: self._room_left,
+            SocketUpdated: self._socket_updated,
+            ServerStatsReceived: self._server_stats,
+            AllSocketsReceived: self._all_sockets,
+            ConfigReceived: self._config,
+            SessionReceived: self._session,
+            ConnectionChanged: self._connection_changed,
+            PayloadRejected: self._payload_rejected,
+        }
+
+    # --- applying ------------------------------------------------------------
+
+    def apply(self, batch: Iterable[DomainEvent]) -> ChangeSet:
+        """Fold a batch in, in order, and return its net changes.
+
+        Events the topology has no use for (sent and received events) are
+        skipped, so the bridge can hand the same batch to every consumer.
+        """
+        changes = ChangeSet()
+        before = self._completeness()
+        handlers = self._handlers
+        for event in batch:
+            handler = handlers.get(type(event))
+            if handler is not None:
+                handler(event, changes)
+        self._servers.settle(self._tree.known_count)
+        changes.completeness_changed = self._completeness() != before
+        changes.finish()
+        return changes
+
+    def _completeness(self) -> tuple[bool, tuple[str, ...]]:
+        return self.is_complete(), tuple(self._servers.unreported)
+
+    # --- handlers --------------------------------------------------------------
+
+    def _socket_connected(self, event: SocketConnected, changes: ChangeSet) -> None:
+        self._tree.connect(event.socket, event.at, changes)
+
+    def _socket_disconnected(self, event: SocketDisconnected, changes: ChangeSet) -> None:
+        self._tree.disconnect(event.nsp, event.id, event.at, changes)
+
+    def _room_joined(self, event: RoomJoined, changes: ChangeSet) -> None:
+        self._tree.room_joined(event.nsp, event.room, event.id, changes)
+
+    def _room_left(self, event: RoomLeft, changes: ChangeSet) -> None:
+        self._tree.room_left(event.nsp, event.room, event.id, changes)
+
+    def _socket_updated(self, event: SocketUpdated, changes: ChangeSet) -> None:
+        self._tree.update(event.nsp, event.id, event.changes, changes)
+
+    def _all_sockets(self, event: AllSocketsReceived, changes: ChangeSet) -> None:
+        self._tree.reset(changes)
+        scratch = ChangeSet()  # the caller re-reads everything after a reset
+        for info in event.sockets:
+            self._tree.add(info, event.at, scratch)
+        self.snapshot_received = True
+        counts = {name: len(ns.sockets) for name, ns in self._tree.namespaces.items()}
+        self._servers.start_tracking(counts)
+
+    def _server_stats(self, event: ServerStatsReceived, changes: ChangeSet) -> None:
+        server, added, moved = self._servers.apply(event)
+        if added:
+            changes.servers.note_added(server.server_id)
+        else:
+            changes.servers.note_updated(server.server_id)
+        for name, (old, new) in moved.items():
+            ns = self._tree.namespace(name, changes)
+            if name in server.namespaces:
+                ns.reported_by[server.server_id] = new
+            else:
+                ns.reported_by.pop(server.server_id, None)
+            ns.reported_count += new - old
+            changes.namespaces.note_updated(name)
+
+    def _config(self, event: ConfigReceived, changes: ChangeSet) -> None:
+        if event.features != self.features:
+            self.features = event.features
+            changes.config_changed = True
+        if ALL_EVENTS not in event.features:
+            # Production mode sends no socket events: anything held would go stale.
+            if self._tree.socket_total or self.snapshot_received:
+                self._tree.reset(changes)
+            self.snapshot_received = False
+            self._servers.stop_tracking()
+
+    def _session(self, event: SessionReceived, changes: ChangeSet) -> None:
+        if event.session_id != self.session_id:
+            self.session_id = event.session_id
+            changes.config_changed = True
+
+    def _connection_changed(self, event: ConnectionChanged, changes: ChangeSet) -> None:
+        self.connection = event.state
+        changes.connection = event
+        if event.state is not ConnectionState.CONNECTED:
+            return
+        if self._connected_before:
+            # Whatever happened while away is unknown: start over, and let the
+            # coming snapshot (development mode) fill the tree again.
+            self._tree.reset(changes)
+            self.snapshot_received = False
+            self._servers.stop_tracking()
+        self._connected_before = True
+
+    def _payload_rejected(self, event: PayloadRejected, changes: ChangeSet) -> None:
+        self.malformed += 1
+        self.last_rejection = event
+        changes.rejected += 1
+
+    # --- queries ---------------------------------------------------------------
+
+    @property
+    def mode(self) -> str:
+        return DEVELOPMENT if ALL_EVENTS in self.features else PRODUCTION
+
+    def servers(self) -> list[ServerState]:
+        return [self._servers.by_id[key] for key in sorted(self._servers.by_id)]
+
+    def server(self, server_id: str) -> ServerState | None:
+        return self._servers.get(server_id)
+
+    def unhealthy_servers(self, now: float) -> list[str]:
+        return sorted(s.server_id for s in self._servers.by_id.values() if not s.is_healthy(now))
+
+    def namespaces(self) -> list[str]:
+        return sorted(self._tree.namespaces)
+
+    def namespace(self, name: str) -> NamespaceState | None:
+        return self._tree.namespaces.get(name)
+
+    def rooms(self, nsp: str, include_private: bool = False) -> list[RoomState]:
+        ns = self._tree.namespaces.get(nsp)
+        if ns is None:
+            return []
+        names = sorted(ns.rooms)
+        return [ns.rooms[n] for n in names if include_private or not ns.rooms[n].private]
+
+    def room(self, nsp: str, name: str) -> RoomState | None:
+        ns = self._tree.namespaces.get(nsp)
+        return ns.rooms.get(name) if ns is not None else None
+
+    def sockets(self, nsp: str) -> list[SocketState]:
+        ns = self._tree.namespaces.get(nsp)
+        return list(ns.sockets.values()) if ns is not None else []
+
+    def socket(self, nsp: str, sid: str) -> SocketState | None:
+        ns = self._tree.namespaces.get(nsp)
+        return ns.sockets.get(sid) if ns is not None else None
+
+    def clients(self) -> list[ClientState]:
+        return list(self._tree.clients.values())
+
+    def client(self, client_id: str) -> ClientState | None:
+        return self._tree.clients.get(client_id)
+
+    def server_count(self) -> int:
+        return len(self._servers)
+
+    def namespace_count(self) -> int:
+        return len(self._tree.namespaces)
+
+    def socket_count(self, nsp: str | None = None) -> int:
+        """Sockets known individually, in one namespace or in all (O(1))."""
+        if nsp is None:
+            return self._tree.socket_total
+        return self._tree.known_count(nsp)
+
+    def reported_socket_count(self, nsp: str) -> int:
+        """Sockets the servers' stats count in a namespace, across servers."""
+        return self._tree.reported_count(nsp)
+
+    def room_count(self, nsp: str, include_private: bool = False) -> int:
+        ns = self._tree.namespaces.get(nsp)
+        if ns is None:
+            return 0
+        return len(ns.rooms) if include_private else ns.public_rooms
+
+    def client_count(self) -> int:
+        return len(self._tree.clients)
+
+    def pending_count(self) -> int:
+        """Unknown sockets with room joins kept for them (for diagnostics)."""
+        return len(self._tree.pending)
+
+    def unreported_servers(self) -> list[str]:
+        """Servers whose sockets the monitor may not hold yet (cluster, python nodes).
+
+        Without a serverId on sockets the attribution is by counts: a server
+        known before the snapshot may be listed alongside the one that is
+        really missing, until the namespaces add up.
+        """
+        return sorted(self._servers.unreported)
+
+    def is_complete(self) -> bool:
+        """True when the socket list can be shown as the whole truth."""
+        return self.snapshot_received and not self._servers.unreported

@@ -1,0 +1,116 @@
+"""The whole app: live on the demo server, and a prompt, quiet exit however it is asked to stop."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+
+import pytest
+
+from sio_monitor.app import Application, GuiOptions
+from sio_monitor.domain.settings import ConnectionSettings
+from sio_monitor.net.demo import DemoServer
+from sio_monitor.qt.loop import BatchedQEventLoop
+from tests.qt.screens import save_screenshot
+
+pytestmark = pytest.mark.network
+
+
+async def until(condition: Callable[[], bool], signal_: object, timeout: float = 15.0) -> None:
+    """Wait for ``condition``, re-checking each time ``signal_`` fires."""
+    changed = asyncio.Event()
+    slot = lambda *_: changed.set()  # noqa: E731
+    signal_.connect(slot)  # type: ignore[attr-defined]
+    try:
+        async with asyncio.timeout(timeout):
+            while not condition():
+                changed.clear()
+                await changed.wait()
+    finally:
+        signal_.disconnect(slot)  # type: ignore[attr-defined]
+
+
+def test_window_shows_the_demo_servers_namespaces_live_and_closes_fast(
+    app_loop: BatchedQEventLoop,
+) -> None:
+    async def main() -> float:
+        demo = DemoServer(clients=8, rate=20, stats_interval=0.5)
+        await demo.start()
+        settings = ConnectionSettings(
+            demo.url, username=demo.username or "", password=demo.password or ""
+        )
+        application = Application(GuiOptions(settings=settings))
+        running = asyncio.ensure_future(application.run())
+        try:
+            overview = application.window.overview
+            bridge = application.session.bridge
+
+            def namespaces_live() -> bool:
+                table = overview.namespaces
+                rows = {
+                    table.item(r, 0).text(): table.item(r, 1).text()
+                    for r in range(table.rowCount())
+                }
+                return (
+                    int(rows.get("/chat", "0")) > 0
+                    and "/" in rows
+                    and overview.servers.rowCount() == 1
+                )
+
+            await until(namespaces_live, bridge.batch_applied)
+            assert "Connected" in application.window.state_label.text()
+            shown = overview.namespaces
+            assert "/admin" not in {shown.item(r, 0).text() for r in range(shown.rowCount())}
+            save_screenshot(application.window, "main_window_demo")
+            started = time.monotonic()
+            application.window.close()
+            await asyncio.wait_for(running, 3.0)
+            return time.monotonic() - started
+        finally:
+            await demo.stop()
+
+    elapsed = app_loop.run_until_complete(main())
+    assert elapsed < 3.0
+
+
+def _start_app_against_silent_host() -> tuple[subprocess.Popen[str], list[socket.socket]]:
+    """The app mid-connect to a host that accepts TCP and then says nothing."""
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)
+    silent.settimeout(30)
+    port = silent.getsockname()[1]
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", SIO_MONITOR_PASSWORD="x")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sio_monitor", f"http://127.0.0.1:{port}", "--timeout", "60"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    connection, _ = silent.accept()  # the app is now inside its connect attempt
+    return process, [silent, connection]
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_signal_mid_connect_exits_within_three_seconds_without_traceback(signum: int) -> None:
+    process, sockets = _start_app_against_silent_host()
+    try:
+        started = time.monotonic()
+        process.send_signal(signum)
+        _, stderr = process.communicate(timeout=10)
+        elapsed = time.monotonic() - started
+    finally:
+        if process.poll() is None:
+            process.kill()
+        for sock in sockets:
+            sock.close()
+    assert process.returncode == 0, stderr
+    assert "Traceback" not in stderr
+    assert elapsed < 3.0, f"took {elapsed:.1f} s to exit"
