@@ -171,3 +171,11 @@ def test_a_bad_header_line_is_named(window: MainWindow) -> None:
     dialog._try_accept()
     assert dialog.isVisible()
     assert "line 2" in dialog.error.text()
+
+
+def test_the_application_icon_loads_from_resources() -> None:
+    from sio_monitor.ui.icons import ICON_NAME, app_icon, resource_path
+
+    assert resource_path(ICON_NAME).is_file()
+    assert not app_icon().isNull()
+    assert not app_icon().pixmap(64, 64).isNull()
