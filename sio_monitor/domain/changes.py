@@ -161,3 +161,39 @@ class ChangeSet:
             yield "members", key, changes
         if self.clients:
             yield "clients", None, self.clients
+
+
+class _Discard(KeyChanges[str]):
+    """A change group that records nothing: for work that ends in a reset anyway."""
+
+    __slots__ = ()
+
+    def note_added(self, key: str) -> None:
+        pass
+
+    def note_removed(self, key: str) -> None:
+        pass
+
+    def note_updated(self, key: str) -> None:
+        pass
+
+
+_DISCARD = _Discard()
+
+
+class DiscardingChangeSet(ChangeSet):
+    """Used while a snapshot is built: its rows are re-read whole, so tracking them is waste."""
+
+    __slots__ = ()
+
+    def __init__(self) -> None:
+        super().__init__(namespaces=_DISCARD, clients=_DISCARD)
+
+    def rooms_of(self, nsp: str) -> KeyChanges[str]:
+        return _DISCARD
+
+    def sockets_of(self, nsp: str) -> KeyChanges[str]:
+        return _DISCARD
+
+    def members_of(self, nsp: str, room: str) -> KeyChanges[str]:
+        return _DISCARD

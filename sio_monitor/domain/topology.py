@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from sio_monitor.domain.changes import ChangeSet
+from sio_monitor.domain.changes import ChangeSet, DiscardingChangeSet
 from sio_monitor.domain.events import (
     AllSocketsReceived,
     ConfigReceived,
@@ -108,7 +108,7 @@ class Topology:
 
     def _all_sockets(self, event: AllSocketsReceived, changes: ChangeSet) -> None:
         self._tree.reset(changes)
-        scratch = ChangeSet()  # the caller re-reads everything after a reset
+        scratch = DiscardingChangeSet()  # the caller re-reads everything after a reset
         for info in event.sockets:
             self._tree.add(info, event.at, scratch)
         self.snapshot_received = True
@@ -242,9 +242,9 @@ class Topology:
     def unreported_servers(self) -> list[str]:
         """Servers whose sockets the monitor may not hold yet (cluster, python nodes).
 
-        Without a serverId on sockets the attribution is by counts: a server
-        known before the snapshot may be listed alongside the one that is
-        really missing, until the namespaces add up.
+        Without a serverId on sockets the attribution is by counts (see
+        ServerRegistry): when two servers' counts cannot be told apart, the
+        one named may be the wrong one until the namespaces add up.
         """
         return sorted(self._servers.unreported)
 

@@ -194,19 +194,21 @@ class SocketTree:
         changes.namespaces.note_updated(ns.name)
 
     def _join(self, ns: NamespaceState, state: SocketState, room: str, changes: ChangeSet) -> None:
-        if room in state.rooms:
+        rooms = state.rooms
+        if room in rooms:
             return
-        state.rooms[room] = None
+        rooms[room] = None
+        sid = state.info.id
         existing = ns.rooms.get(room)
         if existing is None:
-            existing = ns.rooms[room] = RoomState(room, ns.name, room == state.id)
+            existing = ns.rooms[room] = RoomState(room, ns.name, room == sid)
             ns.private_rooms += existing.private
             changes.rooms_of(ns.name).note_added(room)
         else:
             changes.rooms_of(ns.name).note_updated(room)
-        existing.members[state.id] = None
-        changes.members_of(ns.name, room).note_added(state.id)
-        changes.sockets_of(ns.name).note_updated(state.id)
+        existing.members[sid] = None
+        changes.members_of(ns.name, room).note_added(sid)
+        changes.sockets_of(ns.name).note_updated(sid)
 
     def _leave(self, ns: NamespaceState, state: SocketState, room: str, changes: ChangeSet) -> None:
         if room not in state.rooms:

@@ -30,7 +30,7 @@ class EventBridge(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.topology = Topology()
-        self.rates = Rates()
+        self.rates = Rates(ignored_namespaces=("/admin",))
         self.applied_events = 0
         self.rejected_payloads = 0
         self.last_connection: ConnectionChanged | None = None
@@ -79,5 +79,6 @@ class EventBridge(QObject):
         self._timer.stop()
         self._pending.clear()
         self.topology = Topology()
-        self.rates = Rates()
+        # python-socketio reports the monitor's own commands as admin-namespace traffic
+        self.rates = Rates(ignored_namespaces=(admin_namespace,))
         self.last_connection = None

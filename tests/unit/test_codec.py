@@ -113,7 +113,8 @@ def test_python_resend_keeps_the_real_connection_time() -> None:
     resent = [events for events in by_id.values() if len(events) > 1]
     assert resent, "the python recording should hold ping re-sends"
     for events in resent:
-        assert len({e.socket.connected_at for e in events}) == 1
+        stamps = [e.socket.connected_at for e in events]
+        assert max(stamps) - min(stamps) < 1e-3  # ISO microseconds vs issued's float ms
         assert events[-1].at > events[0].socket.connected_at
 
 
