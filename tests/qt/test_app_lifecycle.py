@@ -10,8 +10,10 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
+from PySide6.QtGui import QImage
 
 from sio_monitor.app import Application, GuiOptions
 from sio_monitor.domain.settings import ConnectionSettings
@@ -114,3 +116,36 @@ def test_signal_mid_connect_exits_within_three_seconds_without_traceback(signum:
     assert process.returncode == 0, stderr
     assert "Traceback" not in stderr
     assert elapsed < 3.0, f"took {elapsed:.1f} s to exit"
+
+
+def test_demo_command_runs_end_to_end_and_leaves_no_child_behind(tmp_path: Path) -> None:
+    """The README's first command, made to end by itself with --screenshot."""
+    shot = tmp_path / "demo.png"
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    result = subprocess.run(
+        [sys.executable, "-m", "sio_monitor", "--demo", "--screenshot", str(shot)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "Traceback" not in result.stderr
+    image = QImage(str(shot))
+    assert not image.isNull() and image.width() > 300
+    assert not _demo_server_processes(), "the demo server outlived the window"
+
+
+def _demo_server_processes() -> list[int]:
+    """Process ids of running demo servers started with --json, read from /proc."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"demo-server" in argv and b"--json" in argv and b"sio_monitor" in argv:
+            found.append(int(entry.name))
+    return found
