@@ -253,7 +253,7 @@ class DemoServer:
             site = web.TCPSite(self._runner, self.host, self.port)
             await site.start()
         except BaseException:
-            await self._release_instrumentation()
+            self._release_instrumentation()
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._runner.cleanup(), 1.0)
             raise
@@ -270,7 +270,7 @@ class DemoServer:
         return await self.traffic.wait_online(clients, timeout)
 
     async def stop(self) -> None:
-        """Stop the crowd, then the server; safe to call twice, bounded to about 2.5 s."""
+        """Stop the crowd, then the server; safe to call twice, done within about 2.5 s."""
         if not self._started:
             return
         if self._stopping is None:
@@ -285,8 +285,14 @@ class DemoServer:
         await self.stop()
 
     async def _stop(self) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 2.5
+
+        def budget(cap: float) -> float:
+            return max(0.05, min(cap, deadline - loop.time()))
+
         if self.traffic is not None:
-            await self.traffic.stop(timeout=1.2)
+            await self.traffic.stop(timeout=budget(1.0))
         instrumented = self._instrumented
         if instrumented is not None and instrumented.stop_stats_event is not None:
             instrumented.stop_stats_event.set()
@@ -294,27 +300,28 @@ class DemoServer:
         # they see a server disconnect instead of a dropped connection.
         if self.sio.eio.sockets:
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(self.sio.eio.disconnect(), 0.4)
+                await asyncio.wait_for(self.sio.eio.disconnect(), budget(0.4))
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(self.sio.shutdown(), 0.2)
+            await asyncio.wait_for(self.sio.shutdown(), budget(0.2))
         # The stats loop sleeps a whole interval before it looks at its stop
         # event, and the upgrade checks sleep 25 s: cancel what is left.
         leftovers = [t for t in self._tasks if not t.done()]
         for task in leftovers:
             task.cancel()
         if leftovers:
-            await asyncio.wait(leftovers, timeout=0.2)
-        await self._release_instrumentation()
+            await asyncio.wait(leftovers, timeout=budget(0.2))
+        self._release_instrumentation()
         if self._runner is not None:
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._runner.cleanup(), 1.0)
+                await asyncio.wait_for(self._runner.cleanup(), budget(1.0))
 
-    async def _release_instrumentation(self) -> None:
+    def _release_instrumentation(self) -> None:
+        """Undo the global patches, once, so another server may be instrumented later."""
         global _instrumented_by
-        if self._instrumented is not None:
-            uninstrument = getattr(self._instrumented, "uninstrument", None)
-            if uninstrument is not None:
-                uninstrument()
+        instrumented, self._instrumented = self._instrumented, None
+        uninstrument = getattr(instrumented, "uninstrument", None)
+        if uninstrument is not None:
+            uninstrument()
         if _instrumented_by is self:
             _instrumented_by = None
 

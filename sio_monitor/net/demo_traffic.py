@@ -91,8 +91,8 @@ class TrafficSimulator:
         max_parallel_connects: int = 8,
         mean_session: float = 60.0,
     ) -> None:
-        if clients < 0 or rate < 0:
-            raise ValueError("clients and rate must not be negative")
+        if clients < 0 or rate < 0 or mean_session <= 0:
+            raise ValueError("clients and rate must not be negative, mean_session must be positive")
         self._url = url
         self._rate = float(rate)
         self._random = random.Random(seed)
@@ -101,7 +101,10 @@ class TrafficSimulator:
         self._max_parallel_connects = max(1, max_parallel_connects)
         self._mean_session = mean_session
         self._users = [
-            _User(f"{_NAMES[i % len(_NAMES)]}-{i // len(_NAMES) + 1}", _USER_AGENTS[i % 6])
+            _User(
+                f"{_NAMES[i % len(_NAMES)]}-{i // len(_NAMES) + 1}",
+                _USER_AGENTS[i % len(_USER_AGENTS)],
+            )
             for i in range(clients)
         ]
         self._clients: set[socketio.AsyncClient] = set()
@@ -135,7 +138,8 @@ class TrafficSimulator:
         async with self._changed:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(
-                    self._changed.wait_for(lambda: self.online_count >= target), timeout
+                    self._changed.wait_for(lambda: self._stopped or self.online_count >= target),
+                    timeout,
                 )
         return self.online_count >= target
 
@@ -144,6 +148,7 @@ class TrafficSimulator:
         if self._stopped:
             return
         self._stopped = True
+        await self._notify()
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         pending = [t for t in (self._runner, *self._tasks) if t is not None]
@@ -156,15 +161,14 @@ class TrafficSimulator:
         for user in self._users:
             user.client = None
         if clients:
-            graceful = [asyncio.create_task(_disconnect(c)) for c in clients]
+            graceful = {asyncio.create_task(_disconnect(c)): c for c in clients}
             _, late = await asyncio.wait(graceful, timeout=max(0.05, deadline - loop.time()))
             for task in late:
                 task.cancel()
             if late:
-                await asyncio.wait(late, timeout=0.2)
-                for client in clients:
-                    with contextlib.suppress(Exception):
-                        await asyncio.wait_for(client.eio.disconnect(abort=True), 0.1)
+                # Past the deadline: drop the stragglers' transports without a goodbye.
+                aborts = [asyncio.create_task(_abort(graceful[task])) for task in late]
+                await asyncio.wait([*late, *aborts], timeout=0.3)
         if self._session is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._session.close(), 0.3)
@@ -223,6 +227,7 @@ class TrafficSimulator:
             if self._connecting >= self._max_parallel_connects:
                 return
             if user.client is None and not user.busy and user.next_connect <= now:
+                self._connecting += 1  # counted now, or one tick could start them all
                 self._spawn(user, lambda u=user: self._connect(u))
 
     def _start_action(self) -> None:
@@ -244,7 +249,27 @@ class TrafficSimulator:
     # -- connection lifecycle --------------------------------------------
 
     async def _connect(self, user: _User) -> None:
-        self._connecting += 1
+        try:
+            client = await self._open(user)
+        finally:
+            self._connecting -= 1
+        if client is None:
+            user.failures += 1
+            backoff = min(30.0, 2.0 ** min(user.failures, 5))
+            user.next_connect = _now() + backoff * self._random.uniform(0.5, 1.0)
+            return
+        user.client = client
+        user.failures = 0
+        user.rooms = {HOME_ROOM}
+        # A floor under the session length keeps the crowd whole while it
+        # assembles, so waiting for "everyone online" is a condition that holds.
+        floor = min(10.0, self._mean_session / 2)
+        session = floor + self._random.expovariate(1.0 / (self._mean_session - floor))
+        user.leave_at = _now() + session
+        await self._notify()
+
+    async def _open(self, user: _User) -> socketio.AsyncClient | None:
+        """A client connected on every namespace, or None: a failure only means "later"."""
         client = socketio.AsyncClient(
             reconnection=False, handle_sigint=False, http_session=self._session
         )
@@ -260,21 +285,12 @@ class TrafficSimulator:
                 ),
                 self._connect_timeout + 1.0,
             )
-        except Exception as exc:  # any failure just means "try again later"
+        except Exception as exc:
             log.debug("virtual user %s could not connect: %r", user.name, exc)
             self._clients.discard(client)
             await _disconnect(client)
-            user.failures += 1
-            backoff = min(30.0, 2.0 ** min(user.failures, 5))
-            user.next_connect = _now() + backoff * self._random.uniform(0.5, 1.0)
-            return
-        finally:
-            self._connecting -= 1
-        user.client = client
-        user.failures = 0
-        user.rooms = {HOME_ROOM}
-        user.leave_at = _now() + self._random.expovariate(1.0 / self._mean_session)
-        await self._notify()
+            return None
+        return client
 
     async def _go_offline(self, user: _User, pause: float) -> None:
         client, user.client = user.client, None
@@ -360,8 +376,12 @@ async def _disconnect(client: socketio.AsyncClient) -> None:
         await asyncio.wait_for(client.disconnect(), 1.0)
     except Exception as exc:
         log.debug("virtual client disconnect failed: %r", exc)
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(client.eio.disconnect(abort=True), 0.2)
+        await _abort(client)
+
+
+async def _abort(client: socketio.AsyncClient) -> None:
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(client.eio.disconnect(abort=True), 0.2)
 
 
 def _with_query(url: str, **params: str) -> str:
