@@ -95,7 +95,7 @@ def test_server_stats_fill_the_servers_and_namespaces(window: MainWindow) -> Non
     assert [names.item(r, 0).text() for r in range(names.rowCount())] == ["/", "/chat"]
     assert window.state_label.text() == "Connected to 127.0.0.1:3000."
     assert "1 server" in window.overview.summary.text()
-    assert not window.overview.note.isVisible()
+    assert not window.overview.note.isVisibleTo(window.overview)
     save_screenshot(window, "main_window_connected")
 
 
@@ -106,7 +106,7 @@ def test_production_mode_says_what_is_missing(window: MainWindow) -> None:
         ConfigReceived(frozenset({"AGGREGATED_EVENTS"}), time.time()),
         stats("prod-1", "api-1", 3, {"/": 3}),
     )
-    assert window.overview.note.isVisible()
+    assert window.overview.note.isVisibleTo(window.overview)
     assert "development mode" in window.overview.note.text()
     assert window.overview.namespaces.item(0, 1).text() == "3"
 
