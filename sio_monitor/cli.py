@@ -28,6 +28,8 @@ PASSWORD_VARIABLE = "SIO_MONITOR_PASSWORD"
 USAGE_EPILOG = f"""\
 sub-commands:
   demo-server     run the embedded demo server (sio-monitor demo-server --help)
+  snapshot URL    print the server's namespaces, rooms and sockets once, then exit
+  watch URL       print live figures (clients, sockets, rates) once per interval
 
 The admin password is read from the {PASSWORD_VARIABLE} environment variable, never
 from the command line, where other users of the machine could read it.
@@ -152,14 +154,73 @@ def _run_demo_server(argv: Sequence[str]) -> int:
     return demo_command.run(args)
 
 
+def _terminal_settings(
+    parser: argparse.ArgumentParser, args: argparse.Namespace
+) -> ConnectionSettings | None:
+    """Settings for a terminal command; None (after saying why) when no password can be had."""
+    password = password_from_environment_or_terminal(args.user)
+    if password is None:
+        print(
+            f"No admin password for {args.user}: set {PASSWORD_VARIABLE}, "
+            "as there is no terminal to ask on.",
+            file=sys.stderr,
+        )
+        return None
+    try:
+        return settings_from_arguments(args, password)
+    except SettingsError as exc:
+        parser.error(str(exc))
+
+
+def _terminal_parser(name: str, description: str) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=f"sio-monitor {name}",
+        description=description,
+        epilog="exit codes: 0 done, 2 credentials refused, 3 unreachable or timed out, "
+        "4 not instrumented or protocol error",
+    )
+    parser.add_argument("url", help="server URL, as in http://localhost:3000")
+    add_connection_arguments(parser)
+    parser.add_argument("--verbose", "-v", action="store_true", help="log debugging detail")
+    return parser
+
+
+def _run_snapshot(argv: Sequence[str]) -> int:
+    from sio_monitor.terminal import EXIT_CREDENTIALS, snapshot
+
+    parser = _terminal_parser(
+        "snapshot", "Print a server's namespaces, rooms and sockets once, then exit."
+    )
+    snapshot.add_arguments(parser)
+    args = parser.parse_args(argv)
+    _configure_logging(args.verbose, quiet=logging.ERROR)  # failures are said once, on stderr
+    settings = _terminal_settings(parser, args)
+    return EXIT_CREDENTIALS if settings is None else snapshot.run(settings, args)
+
+
+def _run_watch(argv: Sequence[str]) -> int:
+    from sio_monitor.terminal import EXIT_CREDENTIALS, watch
+
+    parser = _terminal_parser(
+        "watch", "Print live figures once per interval until Ctrl+C (or --count lines)."
+    )
+    watch.add_arguments(parser)
+    args = parser.parse_args(argv)
+    _configure_logging(args.verbose, quiet=logging.ERROR)  # failures are said once, on stderr
+    settings = _terminal_settings(parser, args)
+    return EXIT_CREDENTIALS if settings is None else watch.run(settings, args)
+
+
 SUBCOMMANDS: dict[str, Callable[[Sequence[str]], int]] = {
     "demo-server": _run_demo_server,
+    "snapshot": _run_snapshot,
+    "watch": _run_watch,
 }
 
 
-def _configure_logging(verbose: bool) -> None:
+def _configure_logging(verbose: bool, quiet: int = logging.WARNING) -> None:
     logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.WARNING,
+        level=logging.DEBUG if verbose else quiet,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
 

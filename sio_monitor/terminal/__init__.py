@@ -1,0 +1,139 @@
+"""The terminal commands' shared core: one admin connection folded into the domain, and exit codes.
+
+``snapshot`` and ``watch`` run on plain asyncio, without Qt, so they work over
+SSH and in scripts. Both read the same ordered event stream as the window:
+the admin client hands every event to a ``Feed``, which applies them in
+batches to a ``Topology`` and ``Rates`` whenever the command wakes up, and
+remembers the first failure so that the exit code follows from its kind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import sys
+import time
+from collections.abc import Callable
+
+from sio_monitor.domain.events import (
+    ConnectionChanged,
+    ConnectionState,
+    DomainEvent,
+    FailureKind,
+)
+from sio_monitor.domain.rates import Rates
+from sio_monitor.domain.settings import ConnectionSettings
+from sio_monitor.domain.topology import Topology
+from sio_monitor.net.admin import INSTRUMENTED_TIMEOUT, AdminClient
+
+EXIT_OK = 0
+EXIT_CREDENTIALS = 2
+EXIT_UNREACHABLE = 3
+EXIT_NOT_INSTRUMENTED = 4
+
+_EXIT_CODES = {
+    FailureKind.CREDENTIALS: EXIT_CREDENTIALS,
+    FailureKind.UNREACHABLE: EXIT_UNREACHABLE,
+    FailureKind.TIMEOUT: EXIT_UNREACHABLE,
+    FailureKind.NOT_INSTRUMENTED: EXIT_NOT_INSTRUMENTED,
+    FailureKind.PROTOCOL: EXIT_NOT_INSTRUMENTED,
+}
+
+
+def exit_code_for(failure: FailureKind | None) -> int:
+    """The documented exit code of a failure; an unnamed one counts as a protocol error."""
+    if failure is None:
+        return EXIT_NOT_INSTRUMENTED
+    return _EXIT_CODES[failure]
+
+
+def silence_stdout() -> None:
+    """The reader of our output went away (``| head``): keep Python quiet on its way out.
+
+    Without this, the interpreter's final flush of stdout fails again and
+    prints a traceback after the command already ended cleanly.
+    """
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+class Feed:
+    """An admin connection whose events pile up until the command takes them as one batch.
+
+    Taking in batches, as the window does, keeps the cost per event to an
+    append however fast the server talks; the command decides when to look.
+    """
+
+    def __init__(
+        self,
+        settings: ConnectionSettings,
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.topology = Topology()
+        self.rates = Rates(ignored_namespaces=(settings.admin_namespace,))
+        self.failure: ConnectionChanged | None = None
+        self.interrupted = False
+        self._queue: list[DomainEvent] = []
+        self._wake = asyncio.Event()
+        # A terminal user waits for nothing but this answer: say "not instrumented"
+        # within the timeout they chose when it is shorter than the usual wait.
+        instrumented = min(INSTRUMENTED_TIMEOUT, settings.connect_timeout)
+        self.client = AdminClient(
+            settings, self._receive, instrumented_timeout=instrumented, clock=clock
+        )
+
+    def _receive(self, event: DomainEvent) -> None:
+        self._queue.append(event)
+        if (
+            self.failure is None
+            and isinstance(event, ConnectionChanged)
+            and event.state is ConnectionState.FAILED
+        ):
+            self.failure = event
+        self._wake.set()
+
+    @property
+    def exit_code(self) -> int:
+        """The exit code of the failure; for failure paths only."""
+        return exit_code_for(self.failure.failure if self.failure is not None else None)
+
+    @property
+    def failure_message(self) -> str:
+        if self.failure is None:
+            return f"The connection to {self.where()} failed."
+        return self.failure.message
+
+    async def connect(self) -> bool:
+        return await self.client.connect()
+
+    def take(self) -> list[DomainEvent]:
+        """Apply everything received since the last call to the topology and rates; return it."""
+        batch, self._queue = self._queue, []
+        self._wake.clear()
+        if batch:
+            self.topology.apply(batch)
+            self.rates.apply(batch)
+        return batch
+
+    async def wait(self, timeout: float) -> None:
+        """Return when something arrives, ``interrupt`` is called or ``timeout`` passes."""
+        if self._queue or self.interrupted or timeout <= 0:
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout)
+
+    def interrupt(self) -> None:
+        """Stop waiting (Ctrl+C, SIGTERM, ``--count`` reached elsewhere)."""
+        self.interrupted = True
+        self._wake.set()
+
+    async def close(self) -> None:
+        await self.client.close()
+
+    def where(self) -> str:
+        host, port = self.settings.host_port
+        return f"{host}:{port}"

@@ -1,0 +1,267 @@
+"""``sio-monitor watch``: one line of live figures per interval until stopped or ``--count`` lines.
+
+Per-second rates of bytes and packets come from the servers' one-second
+buckets, which arrive a stats interval late and in bursts: each line averages
+the last complete seconds reported, so the figures stay smooth instead of
+reading zero between two stats messages. Events (development mode) are
+counted as they arrive. Connects and disconnects are the engine connections
+the stats reported since the previous line, so the lines add up to the total.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import math
+import signal
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TextIO
+
+from sio_monitor.domain.events import (
+    ConnectionChanged,
+    ConnectionState,
+    DomainEvent,
+    EventReceived,
+    EventSent,
+    ServerStatsReceived,
+)
+from sio_monitor.domain.settings import ConnectionSettings
+from sio_monitor.domain.topology import DEVELOPMENT
+from sio_monitor.terminal import EXIT_OK, EXIT_UNREACHABLE, Feed, silence_stdout
+from sio_monitor.terminal.render import iso_utc, watch_text
+
+_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def _positive(text: str) -> float:
+    value = float(text)
+    if not value > 0:  # also rejects NaN
+        raise argparse.ArgumentTypeError("must be more than 0")
+    return value
+
+
+def _count(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return value
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The watch flags beyond the connection ones (the CLI owns the parser)."""
+    parser.add_argument(
+        "--interval", type=_positive, default=2.0, help="seconds between lines (default 2)"
+    )
+    parser.add_argument(
+        "--count", type=_count, default=0, help="stop after this many lines (default: never)"
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON object per line")
+
+
+@dataclass
+class Tally:
+    """What arrived since the previous line: events one by one, connections from stats."""
+
+    events_in: int = 0
+    events_out: int = 0
+    connects: int = 0
+    disconnects: int = 0
+
+    def note(self, batch: list[DomainEvent], admin_namespace: str) -> None:
+        for event in batch:
+            if isinstance(event, EventReceived | EventSent):
+                if event.nsp == admin_namespace:
+                    continue  # python reports the monitor's own traffic too
+                if isinstance(event, EventReceived):
+                    self.events_in += 1
+                else:
+                    self.events_out += 1
+            elif isinstance(event, ServerStatsReceived):
+                for bucket in event.aggregated:
+                    if bucket.type == "rawConnection":
+                        self.connects += bucket.count
+                    elif bucket.type == "rawDisconnection":
+                        self.disconnects += bucket.count
+
+
+def watch_line(feed: Feed, tally: Tally, elapsed: float, interval: float) -> dict[str, Any]:
+    """The figures of one line, as ``watch --json`` prints them."""
+    topology, rates, admin = feed.topology, feed.rates, feed.settings.admin_namespace
+    servers = topology.servers()
+    complete = topology.is_complete()
+    sockets = {
+        name: topology.socket_count(name) if complete else topology.reported_socket_count(name)
+        for name in topology.namespaces()
+        if name != admin
+    }
+    # The admin connections (this one included) are engine clients too; they are not the app's.
+    clients = sum(s.clients_count for s in servers) - topology.reported_socket_count(admin)
+    window = max(2, math.ceil(interval))
+    newest_complete = rates.received_at - 1 if rates.received_at is not None else None
+
+    def rate(metric: str) -> float:
+        if newest_complete is None:
+            return 0.0
+        return round(rates.latest_rate(metric, seconds=window, now=newest_complete), 3)
+
+    development = topology.mode == DEVELOPMENT
+    per_second = max(elapsed, 1e-3)
+    return {
+        "time": iso_utc(feed.clock()),
+        "servers": len(servers),
+        "clients": max(0, clients),
+        "sockets": sockets,
+        "eventsIn": round(tally.events_in / per_second, 3) if development else None,
+        "eventsOut": round(tally.events_out / per_second, 3) if development else None,
+        "bytesIn": rate("bytesIn"),
+        "bytesOut": rate("bytesOut"),
+        "packetsIn": rate("packetsIn"),
+        "packetsOut": rate("packetsOut"),
+        "connects": tally.connects,
+        "disconnects": tally.disconnects,
+    }
+
+
+async def run_watch(
+    settings: ConnectionSettings,
+    *,
+    interval: float = 2.0,
+    count: int = 0,
+    as_json: bool = False,
+    out: TextIO,
+    err: TextIO,
+    stop: asyncio.Event | None = None,
+) -> int:
+    """The whole command; returns its exit code. Setting ``stop`` ends it cleanly (exit 0)."""
+    feed = Feed(settings)
+    relay: asyncio.Task[None] | None = None
+    try:
+        if not await feed.connect():
+            print(feed.failure_message, file=err)
+            return feed.exit_code
+        if stop is not None:
+            relay = asyncio.create_task(_relay(stop, feed))
+        return await _lines(feed, interval, count, as_json, out, err)
+    finally:
+        if relay is not None:
+            relay.cancel()
+        await feed.close()
+
+
+async def _lines(
+    feed: Feed, interval: float, count: int, as_json: bool, out: TextIO, err: TextIO
+) -> int:
+    loop = asyncio.get_running_loop()
+    first_stats_by = loop.time() + feed.settings.connect_timeout
+    last = loop.time()
+    next_at: float | None = None  # the first line waits for the first stats
+    tally = Tally()
+    printed = 0
+    lost = False
+    while not feed.interrupted:
+        batch = feed.take()
+        tally.note(batch, feed.settings.admin_namespace)
+        lost = _say_connection_changes(batch, err, lost)
+        if feed.failure is not None:
+            print(feed.failure_message, file=err)
+            return feed.exit_code
+        now = loop.time()
+        if next_at is None:
+            if any(isinstance(event, ServerStatsReceived) for event in batch):
+                next_at = now
+            elif now >= first_stats_by:
+                print(
+                    f"Connected to {feed.where()}, but no server statistics arrived within "
+                    f"{feed.settings.connect_timeout:g} s.",
+                    file=err,
+                )
+                return EXIT_UNREACHABLE
+        if next_at is not None and now >= next_at:
+            line = watch_line(feed, tally, now - last, interval)
+            out.write((json.dumps(line) if as_json else watch_text(line)) + "\n")
+            out.flush()
+            printed += 1
+            if count and printed >= count:
+                return EXIT_OK
+            tally, last = Tally(), now
+            next_at += interval
+            if next_at <= now:  # fell behind (a suspended laptop): keep the rhythm from now
+                next_at = now + interval
+        await feed.wait((next_at if next_at is not None else first_stats_by) - loop.time())
+    return EXIT_OK
+
+
+def _say_connection_changes(batch: list[DomainEvent], err: TextIO, lost: bool) -> bool:
+    """Losing and regaining the server is worth a line on stderr; return whether it is lost."""
+    for event in batch:
+        if not isinstance(event, ConnectionChanged):
+            continue
+        if event.state is ConnectionState.RECONNECTING or (
+            lost and event.state is ConnectionState.CONNECTED
+        ):
+            print(event.message, file=err)
+            lost = event.state is ConnectionState.RECONNECTING
+    return lost
+
+
+async def _relay(stop: asyncio.Event, feed: Feed) -> None:
+    await stop.wait()
+    feed.interrupt()
+
+
+def run(settings: ConnectionSettings, args: argparse.Namespace) -> int:
+    """Entry point for the CLI: Ctrl+C and SIGTERM stop it cleanly with exit code 0."""
+
+    async def main() -> int:
+        stop = asyncio.Event()
+        restore = _install_signal_handlers(stop.set)
+        try:
+            return await run_watch(
+                settings,
+                interval=args.interval,
+                count=args.count,
+                as_json=args.json,
+                out=sys.stdout,
+                err=sys.stderr,
+                stop=stop,
+            )
+        finally:
+            restore()
+
+    try:
+        return asyncio.run(main())
+    except KeyboardInterrupt:
+        return EXIT_OK
+    except BrokenPipeError:
+        silence_stdout()
+        return EXIT_OK
+
+
+def _install_signal_handlers(on_signal: Callable[[], None]) -> Callable[[], None]:
+    """Route SIGINT and SIGTERM to ``on_signal``; return a function that undoes it."""
+    loop = asyncio.get_running_loop()
+    try:
+        for sig in _SIGNALS:
+            loop.add_signal_handler(sig, on_signal)
+    except (NotImplementedError, RuntimeError):
+        # No loop signal support (Windows): plain handlers that hop onto the loop.
+        previous = {sig: signal.getsignal(sig) for sig in _SIGNALS}
+        for sig in _SIGNALS:
+            signal.signal(sig, lambda *_: loop.call_soon_threadsafe(on_signal))
+
+        def restore_plain() -> None:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+        return restore_plain
+
+    def restore() -> None:
+        for sig in _SIGNALS:
+            with contextlib.suppress(Exception):
+                loop.remove_signal_handler(sig)
+
+    return restore
