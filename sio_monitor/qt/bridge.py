@@ -24,6 +24,7 @@ class EventBridge(QObject):
     """Owns the topology and the rates of one connection; the only writer of both."""
 
     batch_applied = Signal(object)  # ChangeSet
+    events_applied = Signal(object)  # list[DomainEvent]: the batch itself, for action tracking
     connection_changed = Signal(object)  # ConnectionChanged, the newest of the batch
     payload_rejected = Signal(object)  # PayloadRejected, the newest of the batch
 
@@ -70,6 +71,7 @@ class EventBridge(QObject):
             self.connection_changed.emit(newest_state)
         if newest_rejection is not None:
             self.payload_rejected.emit(newest_rejection)
+        self.events_applied.emit(batch)
         self.batch_applied.emit(changes)
         return changes
 

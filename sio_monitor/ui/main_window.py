@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QWidget
+from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget, QWidget
 
 from sio_monitor import __version__
 from sio_monitor.domain.events import ConnectionChanged, ConnectionState, PayloadRejected
 from sio_monitor.domain.settings import ConnectionSettings
 from sio_monitor.qt.session import MonitorSession
+from sio_monitor.ui.charts import ThroughputCharts
 from sio_monitor.ui.connect_dialog import ConnectDialog
+from sio_monitor.ui.explorer import TopologyExplorer
 from sio_monitor.ui.overview import OverviewPanel
 
 STATE_COLOURS = {
@@ -46,15 +48,25 @@ class MainWindow(QMainWindow):
         self._quitting = False
 
         self.overview = OverviewPanel(session.bridge, self)
-        self.setCentralWidget(self.overview)
+        self.explorer = TopologyExplorer(session, self)
+        self.charts = ThroughputCharts(session.bridge, self)
+        self.tabs = QTabWidget(self, objectName="mainTabs")
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.overview, "&Overview")
+        self.tabs.addTab(self.explorer, "&Topology")
+        self.tabs.addTab(self.charts, "T&hroughput")
+        self.setCentralWidget(self.tabs)
 
+        # The connection state stays on the right; action results come and go on the left.
         self.state_label = QLabel(objectName="connectionState")
         self.state_label.setTextFormat(Qt.TextFormat.PlainText)
         self.rejected_label = QLabel(objectName="rejectedPayloads")
         self.rejected_label.setTextFormat(Qt.TextFormat.PlainText)
         self.rejected_label.hide()
-        self.statusBar().addWidget(self.state_label, 1)
         self.statusBar().addPermanentWidget(self.rejected_label)
+        self.statusBar().addPermanentWidget(self.state_label)
+        self.explorer.status_message.connect(self.show_message)
+        session.bridge.events_applied.connect(self.explorer.observe_events)
         self.show_state(ConnectionState.IDLE, "Not connected. Press Ctrl+K to connect to a server.")
 
         self.connect_dialog = ConnectDialog(self)
@@ -79,6 +91,10 @@ class MainWindow(QMainWindow):
     def show_state(self, state: ConnectionState, message: str) -> None:
         self.state_label.setText(message)
         self.state_label.setStyleSheet(f"color: {STATE_COLOURS[state]};")
+
+    def show_message(self, message: str) -> None:
+        """An action's result, for long enough to read it."""
+        self.statusBar().showMessage(message, 10_000)
 
     def remember(self, settings: ConnectionSettings) -> None:
         self._last_settings = settings
@@ -111,6 +127,12 @@ class MainWindow(QMainWindow):
         menu.addAction(disconnect)
         menu.addSeparator()
         menu.addAction(quit_action)
+        view = self.menuBar().addMenu("&View")
+        for index, name in enumerate(("Overview", "Topology", "Throughput")):
+            action = QAction(name, self)
+            action.setShortcut(QKeySequence(f"Ctrl+{index + 1}"))
+            action.triggered.connect(lambda _=False, i=index: self.tabs.setCurrentIndex(i))
+            view.addAction(action)
         help_menu = self.menuBar().addMenu("&Help")
         about = QAction("&About SIO Monitor", self)
         about.triggered.connect(self._about)
@@ -148,8 +170,11 @@ class MainWindow(QMainWindow):
         state = QSettings().value("mainWindow/state")
         if isinstance(state, QByteArray) and not state.isEmpty():
             self.restoreState(state)
+        tab = QSettings().value("mainWindow/tab", 0)
+        self.tabs.setCurrentIndex(int(tab) if str(tab).isdigit() else 0)
 
     def _save_layout(self) -> None:
         settings = QSettings()
         settings.setValue("mainWindow/geometry", self.saveGeometry())
         settings.setValue("mainWindow/state", self.saveState())
+        settings.setValue("mainWindow/tab", self.tabs.currentIndex())

@@ -1,0 +1,149 @@
+"""Sending admin actions for the views and saying, in one sentence each, how they ended.
+
+The views build an ``Action`` (``domain/actions.py``) and call ``run``; this
+module checks it, sends it through the session without blocking the GUI,
+follows it with an ``ActionTracker`` and reports the outcome through
+``status_message``. The tracker wants the events that prove an effect, but
+the bridge only publishes change-sets, so after every batch the awaited
+sockets' current state stands in for those events (in the room: joined; gone:
+disconnected), which also survives the change-set's habit of dropping the
+member changes of a room that emptied. An emit cannot be seen that way: unless
+``observe_events`` is fed the raw batches, an emit is reported as sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Iterable
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from sio_monitor.domain import actions as act
+from sio_monitor.domain.actions import Action, ActionError, ActionKind, ActionTracker, ActionType
+from sio_monitor.domain.changes import ChangeSet
+from sio_monitor.domain.events import DomainEvent, RoomJoined, RoomLeft, SocketDisconnected
+from sio_monitor.qt.session import MonitorSession
+
+log = logging.getLogger(__name__)
+
+
+class ActionRunner(QObject):
+    """Runs the views' actions; ``status_message`` carries every sentence for the status bar."""
+
+    status_message = Signal(str)
+    action_sent = Signal(object)  # Action, once the command went out
+
+    def __init__(self, session: MonitorSession, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._session = session
+        self.tracker = ActionTracker(admin_namespace=session.bridge.admin_namespace)
+        #: The monitor's own "send nothing" switch, on top of what the server allows.
+        self.read_only = False
+        #: True once someone feeds ``observe_events``: emits can then be followed too.
+        self.raw_events = False
+        self._tasks: set[asyncio.Future[None]] = set()
+        self._failed: dict[int, act.PendingAction] = {}  # commands that never left: no result
+        self._expiry = QTimer(self)
+        self._expiry.setSingleShot(True)
+        self._expiry.timeout.connect(self._expire)
+        session.bridge.batch_applied.connect(self.observe_changes)
+
+    # --- what the views ask ----------------------------------------------------------
+
+    def why_unavailable(self, action_type: ActionType) -> str | None:
+        """The tooltip for a disabled action, or None when it can be sent."""
+        features = self._session.bridge.topology.features
+        return act.why_unavailable(action_type, features, read_only=self.read_only)
+
+    def run(self, action: Action) -> bool:
+        """Check and send ``action``; False (and a status sentence) when it was refused."""
+        bridge = self._session.bridge
+        self.tracker.admin_namespace = bridge.admin_namespace
+        try:
+            if self.read_only:
+                raise ActionError(act.why_unavailable(action, (), read_only=True) or "")
+            if action.kind is ActionKind.EMIT and not self.raw_events:
+                act.check(action, bridge.topology, admin_namespace=bridge.admin_namespace)
+                pending = None
+            else:
+                pending = self.tracker.start(action, bridge.topology, time.time())
+        except ActionError as error:
+            self.status_message.emit(str(error))
+            return False
+        task = asyncio.ensure_future(self._send(action, pending))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return True
+
+    async def _send(self, action: Action, pending: act.PendingAction | None) -> None:
+        try:
+            await self._session.send(*action.command())
+        except Exception as error:  # the session says what went wrong in a sentence
+            log.warning("could not send %s: %s", action.command()[0], error)
+            if pending is not None:
+                self._failed[pending.id] = pending
+            self.status_message.emit(f"Could not {action.describe()}: {error}")
+            return
+        self.action_sent.emit(action)
+        if pending is None:
+            self.status_message.emit(f"Sent: {action.describe()}.")
+        elif pending.result is not None:
+            self.status_message.emit(pending.result.message)
+        else:
+            self.status_message.emit(f"Sent: {action.describe()}; waiting for its effect…")
+            self._arm()
+
+    # --- following the effects --------------------------------------------------------
+
+    def observe_events(self, batch: Iterable[DomainEvent]) -> None:
+        """Feed the raw events of a batch, when the caller has them."""
+        self.raw_events = True
+        self._report(self.tracker.apply(batch, time.time()))
+
+    def observe_changes(self, changes: ChangeSet) -> None:
+        """After a batch: turn the awaited sockets' state into the events the tracker wants."""
+        events: list[DomainEvent] = []
+        if changes.connection is not None:
+            events.append(changes.connection)
+        if self.tracker.pending():
+            events.extend(self._effects_in_state())
+        if events:
+            self._report(self.tracker.apply(events, time.time()))
+
+    def _effects_in_state(self) -> list[DomainEvent]:
+        topology = self._session.bridge.topology
+        now = time.time()
+        events: list[DomainEvent] = []
+        for pending in self.tracker.pending():
+            action = pending.action
+            nsp, room = action.nsp, action.room
+            for sid in list(pending.awaiting):
+                state = topology.socket(nsp, sid)
+                if state is None:
+                    events.append(SocketDisconnected(nsp, sid, "", now))
+                elif action.kind is ActionKind.JOIN and room in state.rooms:
+                    events.append(RoomJoined(nsp, room, sid, now))
+                elif action.kind is ActionKind.LEAVE and room not in state.rooms:
+                    events.append(RoomLeft(nsp, room, sid, now))
+        return events
+
+    def _expire(self) -> None:
+        self._report(self.tracker.expire(time.time()))
+        self._arm()
+
+    def _arm(self) -> None:
+        deadline = self.tracker.next_deadline()
+        if deadline is None:
+            self._expiry.stop()
+            return
+        self._expiry.start(max(0, int((deadline - time.time()) * 1000) + 1))
+
+    def _report(self, results: list[act.ActionResult]) -> None:
+        for result in results:
+            unsent = next((p for p in self._failed.values() if p.result is result), None)
+            if unsent is not None:
+                del self._failed[unsent.id]  # its failure to send was said already
+                continue
+            self.status_message.emit(result.message)
