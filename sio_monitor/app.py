@@ -38,6 +38,8 @@ class GuiOptions:
     ask_password: bool = False  # settings lack a password the user must type
     demo: bool = False
     screenshot: str | None = None  # save the window here once live data shows, then quit
+    screenshot_delay: float = 3.0  # seconds of live data before the screenshot
+    tab: str | None = None  # overview, topology or throughput
 
 
 class Application:
@@ -93,8 +95,10 @@ class Application:
         await self.connect_to(settings)
 
     async def run(self) -> None:
-        self.window.show()
         options = self.options
+        if options.tab is not None:
+            self.window.show_tab(options.tab)
+        self.window.show()
         if options.demo:
             self.spawn(self.start_demo())
         elif options.settings is not None and options.ask_password:
@@ -104,7 +108,7 @@ class Application:
         else:
             self.window.show_connect_dialog()
         if options.screenshot:
-            self.spawn(self.take_screenshot(options.screenshot))
+            self.spawn(self.take_screenshot(options.screenshot, options.screenshot_delay))
         await self.quit_event.wait()
         await self.shutdown()
 
@@ -117,11 +121,28 @@ class Application:
         )
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(arrived.wait(), limit)
+        self.window.resize(1200, 760)  # the same frame whatever size was remembered
         await asyncio.sleep(settle)  # several stats intervals: counts and uptimes settle
         self.window.overview.refresh()
+        self._select_a_busy_socket()
+        await asyncio.sleep(0.2)  # one more batch and paint with the details shown
         if not self.window.grab().save(path):
             log.error("Could not save the screenshot to %s", path)
         self.quit_event.set()
+
+    def _select_a_busy_socket(self) -> None:
+        """Show a representative explorer: a socket of the busiest public room, with details."""
+        topology = self.session.bridge.topology
+        rooms = [
+            (len(room.members), nsp, room)
+            for nsp in topology.namespaces()
+            if nsp != self.session.bridge.admin_namespace
+            for room in topology.rooms(nsp)
+        ]
+        if not rooms:
+            return
+        _, nsp, room = max(rooms, key=lambda entry: entry[0])
+        self.window.explorer.select_socket(nsp, min(room.members))
 
     async def shutdown(self) -> None:
         for task in list(self._tasks):

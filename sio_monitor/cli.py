@@ -116,6 +116,18 @@ def _gui_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="save the window as a PNG once live data shows, then quit",
     )
+    parser.add_argument(
+        "--screenshot-delay",
+        type=float,
+        default=3.0,
+        metavar="S",
+        help="seconds of live data before the screenshot (default 3)",
+    )
+    parser.add_argument(
+        "--tab",
+        choices=("overview", "topology", "throughput"),
+        help="the tab to show first (default: the one shown last)",
+    )
     parser.add_argument("--version", action="version", version=f"sio-monitor {__version__}")
     parser.add_argument("--verbose", "-v", action="store_true", help="log debugging detail")
     add_connection_arguments(parser)
@@ -129,7 +141,7 @@ def _run_gui(argv: Sequence[str]) -> int:
     from sio_monitor.app import GuiOptions, run_gui  # Qt loads only for the window
 
     if args.url is None:
-        return run_gui(GuiOptions(demo=args.demo, screenshot=args.screenshot))
+        return run_gui(GuiOptions(demo=args.demo, **_view_options(args)))
     # The window asks for a missing password itself, so never prompt on the terminal here.
     password = os.environ.get(PASSWORD_VARIABLE, "")
     try:
@@ -137,7 +149,15 @@ def _run_gui(argv: Sequence[str]) -> int:
     except SettingsError as exc:
         parser.error(str(exc))
     ask = bool(args.user) and PASSWORD_VARIABLE not in os.environ
-    return run_gui(GuiOptions(settings=settings, ask_password=ask, screenshot=args.screenshot))
+    return run_gui(GuiOptions(settings=settings, ask_password=ask, **_view_options(args)))
+
+
+def _view_options(args: argparse.Namespace) -> dict[str, object]:
+    return {
+        "screenshot": args.screenshot,
+        "screenshot_delay": args.screenshot_delay,
+        "tab": args.tab,
+    }
 
 
 def _run_demo_server(argv: Sequence[str]) -> int:

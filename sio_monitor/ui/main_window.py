@@ -92,6 +92,11 @@ class MainWindow(QMainWindow):
         self.state_label.setText(message)
         self.state_label.setStyleSheet(f"color: {STATE_COLOURS[state]};")
 
+    TAB_NAMES = ("overview", "topology", "throughput")
+
+    def show_tab(self, name: str) -> None:
+        self.tabs.setCurrentIndex(self.TAB_NAMES.index(name))
+
     def show_message(self, message: str) -> None:
         """An action's result, for long enough to read it."""
         self.statusBar().showMessage(message, 10_000)
