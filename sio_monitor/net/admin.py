@@ -74,7 +74,6 @@ class AdminClient:
         self._closing = False
         self._ever_connected = False
         self._refusal: str | None = None
-        self.rejected_count = 0
         self._sio = socketio.AsyncClient(
             reconnection=reconnection,
             reconnection_delay=0.5,
@@ -143,11 +142,6 @@ class AdminClient:
             timeout=self.settings.connect_timeout,
         )
 
-    async def wait_until_configured(self) -> bool:
-        """True once ``config`` arrived; False if the connection failed first."""
-        await self._config_seen.wait()
-        return bool(self._features) or self.connected
-
     async def send(self, command: str, *args: Any) -> None:
         """Send an admin command (emit, join, leave, _disconnect); effects come back as events."""
         await self._sio.emit(command, tuple(args), namespace=self._namespace)
@@ -169,7 +163,6 @@ class AdminClient:
         try:
             decoded = codec.decode(event, args, now)
         except codec.PayloadError as exc:
-            self.rejected_count += 1
             log.warning("Dropped a malformed %r payload: %s", event, exc)
             self._sink(PayloadRejected(event, str(exc), now))
             return
