@@ -16,6 +16,7 @@ import pytest
 from PySide6.QtGui import QImage
 
 from sio_monitor.app import Application, GuiOptions
+from sio_monitor.domain import actions as act
 from sio_monitor.domain.settings import ConnectionSettings
 from sio_monitor.net.demo import DemoServer
 from sio_monitor.qt.loop import BatchedQEventLoop
@@ -149,3 +150,50 @@ def _demo_server_processes() -> list[int]:
         if b"demo-server" in argv and b"--json" in argv and b"sio_monitor" in argv:
             found.append(int(entry.name))
     return found
+
+
+def test_explorer_on_the_demo_server_shows_its_sockets_and_joins_one_for_real(
+    app_loop: BatchedQEventLoop,
+) -> None:
+    """The whole chain: real server, admin client, bridge, explorer, action, observed effect."""
+
+    async def main() -> tuple[str, list[str], set[str]]:
+        demo = DemoServer(clients=6, rate=0, stats_interval=0.5)
+        await demo.start()
+        assert await demo.wait_ready(clients=6)
+        settings = ConnectionSettings(
+            demo.url, username=demo.username or "", password=demo.password or ""
+        )
+        application = Application(GuiOptions(settings=settings, tab="topology"))
+        running = asyncio.ensure_future(application.run())
+        messages: list[str] = []
+        try:
+            bridge = application.session.bridge
+            explorer = application.window.explorer
+            explorer.status_message.connect(messages.append)
+            await until(
+                lambda: (
+                    bridge.topology.mode == "development"
+                    and len(bridge.topology.sockets("/chat")) >= 6
+                ),
+                bridge.batch_applied,
+            )
+            tree = explorer.view.tree.model()
+            labels = {tree.index(r, 0).data() for r in range(tree.rowCount())}
+            assert any(label.startswith("/chat (") for label in labels), labels
+            sid = min(state.info.id for state in bridge.topology.sockets("/chat"))
+            assert explorer.runner.run(act.join("/chat", "support", act.Target.socket(sid)))
+            await until(
+                lambda: any(m.startswith(f"Socket {sid} joined") for m in messages),
+                bridge.batch_applied,
+            )
+            truth = set(demo.sio.manager.rooms["/chat"].get("support", {}))
+        finally:
+            application.window.close()
+            await asyncio.wait_for(running, 3.0)
+            await demo.stop()
+        return sid, messages, truth
+
+    sid, messages, truth = app_loop.run_until_complete(main())
+    assert sid in truth, "the server itself has the socket in the room"
+    assert any("joined" in m for m in messages), messages
