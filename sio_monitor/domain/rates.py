@@ -122,6 +122,15 @@ class Rates:
             elif kind is ServerStatsReceived:
                 self._stats(event)  # type: ignore[arg-type]
 
+    def stats_complete_until(self) -> int | None:
+        """The newest second the stats have fully reported: the one before the latest message.
+
+        Each stats message drains its server's buckets up to the moment it was sent,
+        so the seconds after it are not zero but unreported: a chart stops there
+        instead of dipping to zero while the event stream runs ahead.
+        """
+        return None if self.received_at is None else int(self.received_at) - 1
+
     def _accept(self, second: int) -> bool:
         """Keep a second if it is inside the window and near the receive clock."""
         anchor = self.received_at

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sio_monitor.domain.chart_series import GaugeHistory, SeriesSpec
-from sio_monitor.domain.rates import Rates
+from sio_monitor.domain.rates import EVENT_METRICS, Rates
 
 #: Seconds before the live edge re-read on every redraw.
 TAIL_SECONDS = 10
@@ -95,7 +95,12 @@ class SeriesReader:
             points = rates.series(spec.metric, spec.server, spec.namespace, span, end)
             values = np.array([value for _, value in points], dtype=float)
         self._held[spec.key] = _Held(end, span, values)
-        return np.arange(end - span + 1, end + 1, dtype=float), values
+        seconds = np.arange(end - span + 1, end + 1, dtype=float)
+        reported = None if spec.metric in EVENT_METRICS else rates.stats_complete_until()
+        if reported is not None and reported < end:
+            keep = max(0, span - (end - reported))  # unreported seconds are not zeros
+            return seconds[:keep], values[:keep]
+        return seconds, values
 
 
 def gauge_arrays(history: GaugeHistory, key: object, end: int, span: int) -> Arrays:

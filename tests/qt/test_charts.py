@@ -152,6 +152,21 @@ def test_charts_follow_the_stream(panel: ThroughputCharts, bridge: EventBridge) 
     assert panel.plots["events"].title == "Events per second"
 
 
+def test_stats_curves_stop_at_the_last_reported_second_instead_of_dipping(
+    panel: ThroughputCharts, bridge: EventBridge
+) -> None:
+    """Stats arrive every couple of seconds; the event stream runs ahead of them."""
+    development_stream(bridge, panel, last=NOW - 3)  # stats up to NOW - 3, received at NOW - 2
+    feed(bridge, *events(NOW, "/", "chat:message", received=2, sent=2))
+    panel.sample(now=NOW)
+    assert panel.redraw(now=NOW)
+    xs, ys = curve(panel, "bytes", "in")
+    assert xs[-1] == NOW - 3
+    assert ys[-1] == 1000 * 9 + 3
+    event_xs, _ = curve(panel, "events", "received")
+    assert event_xs[-1] == NOW
+
+
 def test_axes_read_in_si_units_and_the_readout_gives_exact_figures(
     panel: ThroughputCharts, bridge: EventBridge
 ) -> None:

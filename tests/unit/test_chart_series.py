@@ -169,8 +169,9 @@ def test_an_evicting_history_replaces_the_stalest_key() -> None:
 
 
 def bytes_in(second: int, count: int) -> ev.ServerStatsReceived:
+    """Stats reporting ``second``, received once that second is over, as servers send them."""
     bucket = ev.AggregatedBucket(float(second), "bytesIn", count)
-    return ev.ServerStatsReceived("s", "h", 1, 1.0, 0, 0, (), (bucket,), float(second))
+    return ev.ServerStatsReceived("s", "h", 1, 1.0, 0, 0, (), (bucket,), float(second + 1))
 
 
 def test_the_reader_shifts_and_rereads_only_the_tail() -> None:
