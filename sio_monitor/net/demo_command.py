@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import shlex
-import signal
 import sys
-from collections.abc import Callable
 
 from sio_monitor.net.demo import DemoServer
-
-_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+from sio_monitor.net.signals import install_stop_signals
 
 
 def _count(text: str) -> int:
@@ -73,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
 
 async def _serve(args: argparse.Namespace) -> int:
     stop = asyncio.Event()
-    restore = _install_signal_handlers(stop.set)
+    restore = install_stop_signals(stop.set)
     try:
         server = DemoServer(
             host=args.host,
@@ -129,30 +125,3 @@ def _announce(server: DemoServer, *, as_json: bool) -> None:
         "Press Ctrl+C to stop.",
     ]
     print("\n".join(lines), flush=True)
-
-
-def _install_signal_handlers(on_signal: Callable[[], None]) -> Callable[[], None]:
-    """Route SIGINT and SIGTERM to ``on_signal``; return a function that undoes it."""
-    loop = asyncio.get_running_loop()
-    try:
-        for sig in _SIGNALS:
-            loop.add_signal_handler(sig, on_signal)
-    except (NotImplementedError, RuntimeError):
-        # No loop signal support (Windows): fall back to plain handlers that hop
-        # onto the loop thread.
-        previous = {sig: signal.getsignal(sig) for sig in _SIGNALS}
-        for sig in _SIGNALS:
-            signal.signal(sig, lambda *_: loop.call_soon_threadsafe(on_signal))
-
-        def restore_plain() -> None:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
-
-        return restore_plain
-
-    def restore_loop() -> None:
-        for sig in _SIGNALS:
-            with contextlib.suppress(Exception):
-                loop.remove_signal_handler(sig)
-
-    return restore_loop

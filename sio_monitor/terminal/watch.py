@@ -12,12 +12,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import math
-import signal
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TextIO
 
@@ -31,10 +28,9 @@ from sio_monitor.domain.events import (
 )
 from sio_monitor.domain.settings import ConnectionSettings
 from sio_monitor.domain.topology import DEVELOPMENT
+from sio_monitor.net.signals import install_stop_signals
 from sio_monitor.terminal import EXIT_OK, EXIT_UNREACHABLE, Feed, silence_stdout
 from sio_monitor.terminal.render import iso_utc, watch_text
-
-_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 def _positive(text: str) -> float:
@@ -218,7 +214,7 @@ def run(settings: ConnectionSettings, args: argparse.Namespace) -> int:
 
     async def main() -> int:
         stop = asyncio.Event()
-        restore = _install_signal_handlers(stop.set)
+        restore = install_stop_signals(stop.set)
         try:
             return await run_watch(
                 settings,
@@ -239,29 +235,3 @@ def run(settings: ConnectionSettings, args: argparse.Namespace) -> int:
     except BrokenPipeError:
         silence_stdout()
         return EXIT_OK
-
-
-def _install_signal_handlers(on_signal: Callable[[], None]) -> Callable[[], None]:
-    """Route SIGINT and SIGTERM to ``on_signal``; return a function that undoes it."""
-    loop = asyncio.get_running_loop()
-    try:
-        for sig in _SIGNALS:
-            loop.add_signal_handler(sig, on_signal)
-    except (NotImplementedError, RuntimeError):
-        # No loop signal support (Windows): plain handlers that hop onto the loop.
-        previous = {sig: signal.getsignal(sig) for sig in _SIGNALS}
-        for sig in _SIGNALS:
-            signal.signal(sig, lambda *_: loop.call_soon_threadsafe(on_signal))
-
-        def restore_plain() -> None:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
-
-        return restore_plain
-
-    def restore() -> None:
-        for sig in _SIGNALS:
-            with contextlib.suppress(Exception):
-                loop.remove_signal_handler(sig)
-
-    return restore
