@@ -3,12 +3,9 @@
 The views build an ``Action`` (``domain/actions.py``) and call ``run``; this
 module checks it, sends it through the session without blocking the GUI,
 follows it with an ``ActionTracker`` and reports the outcome through
-``status_message``. The tracker wants the events that prove an effect, but
-the bridge only publishes change-sets, so after every batch the awaited
-sockets' current state stands in for those events (in the room: joined; gone:
-disconnected), which also survives the change-set's habit of dropping the
-member changes of a room that emptied. An emit cannot be seen that way: unless
-``observe_events`` is fed the raw batches, an emit is reported as sent.
+``status_message``. The tracker reads the bridge's raw batches
+(``events_applied``): the room_*, socket_disconnected and event_sent events
+that prove an effect, and the connection changes that settle what is pending.
 """
 
 from __future__ import annotations
@@ -21,9 +18,8 @@ from collections.abc import Iterable
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from sio_monitor.domain import actions as act
-from sio_monitor.domain.actions import Action, ActionError, ActionKind, ActionTracker, ActionType
-from sio_monitor.domain.changes import ChangeSet
-from sio_monitor.domain.events import DomainEvent, RoomJoined, RoomLeft, SocketDisconnected
+from sio_monitor.domain.actions import Action, ActionError, ActionTracker, ActionType
+from sio_monitor.domain.events import DomainEvent
 from sio_monitor.qt.session import MonitorSession
 
 log = logging.getLogger(__name__)
@@ -41,14 +37,12 @@ class ActionRunner(QObject):
         self.tracker = ActionTracker(admin_namespace=session.bridge.admin_namespace)
         #: The monitor's own "send nothing" switch, on top of what the server allows.
         self.read_only = False
-        #: True once someone feeds ``observe_events``: emits can then be followed too.
-        self.raw_events = False
         self._tasks: set[asyncio.Future[None]] = set()
         self._failed: dict[int, act.PendingAction] = {}  # commands that never left: no result
         self._expiry = QTimer(self)
         self._expiry.setSingleShot(True)
         self._expiry.timeout.connect(self._expire)
-        session.bridge.batch_applied.connect(self.observe_changes)
+        session.bridge.events_applied.connect(self.observe_events)
 
     # --- what the views ask ----------------------------------------------------------
 
@@ -64,11 +58,7 @@ class ActionRunner(QObject):
         try:
             if self.read_only:
                 raise ActionError(act.why_unavailable(action, (), read_only=True) or "")
-            if action.kind is ActionKind.EMIT and not self.raw_events:
-                act.check(action, bridge.topology, admin_namespace=bridge.admin_namespace)
-                pending = None
-            else:
-                pending = self.tracker.start(action, bridge.topology, time.time())
+            pending = self.tracker.start(action, bridge.topology, time.time())
         except ActionError as error:
             self.status_message.emit(str(error))
             return False
@@ -77,19 +67,16 @@ class ActionRunner(QObject):
         task.add_done_callback(self._tasks.discard)
         return True
 
-    async def _send(self, action: Action, pending: act.PendingAction | None) -> None:
+    async def _send(self, action: Action, pending: act.PendingAction) -> None:
         try:
             await self._session.send(*action.command())
         except Exception as error:  # the session says what went wrong in a sentence
             log.warning("could not send %s: %s", action.command()[0], error)
-            if pending is not None:
-                self._failed[pending.id] = pending
+            self._failed[pending.id] = pending
             self.status_message.emit(f"Could not {action.describe()}: {error}")
             return
         self.action_sent.emit(action)
-        if pending is None:
-            self.status_message.emit(f"Sent: {action.describe()}.")
-        elif pending.result is not None:
+        if pending.result is not None:
             self.status_message.emit(pending.result.message)
         else:
             self.status_message.emit(f"Sent: {action.describe()}; waiting for its effect…")
@@ -98,36 +85,8 @@ class ActionRunner(QObject):
     # --- following the effects --------------------------------------------------------
 
     def observe_events(self, batch: Iterable[DomainEvent]) -> None:
-        """Feed the raw events of a batch, when the caller has them."""
-        self.raw_events = True
+        """The raw events of each applied batch: the only evidence of an effect."""
         self._report(self.tracker.apply(batch, time.time()))
-
-    def observe_changes(self, changes: ChangeSet) -> None:
-        """After a batch: turn the awaited sockets' state into the events the tracker wants."""
-        events: list[DomainEvent] = []
-        if changes.connection is not None:
-            events.append(changes.connection)
-        if self.tracker.pending():
-            events.extend(self._effects_in_state())
-        if events:
-            self._report(self.tracker.apply(events, time.time()))
-
-    def _effects_in_state(self) -> list[DomainEvent]:
-        topology = self._session.bridge.topology
-        now = time.time()
-        events: list[DomainEvent] = []
-        for pending in self.tracker.pending():
-            action = pending.action
-            nsp, room = action.nsp, action.room
-            for sid in list(pending.awaiting):
-                state = topology.socket(nsp, sid)
-                if state is None:
-                    events.append(SocketDisconnected(nsp, sid, "", now))
-                elif action.kind is ActionKind.JOIN and room in state.rooms:
-                    events.append(RoomJoined(nsp, room, sid, now))
-                elif action.kind is ActionKind.LEAVE and room not in state.rooms:
-                    events.append(RoomLeft(nsp, room, sid, now))
-        return events
 
     def _expire(self) -> None:
         self._report(self.tracker.expire(time.time()))

@@ -9,7 +9,6 @@ one ``ActionRunner`` whose sentences come out of ``status_message``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from PySide6.QtCore import QPoint, Qt, QTimer, Signal
@@ -27,7 +26,6 @@ from PySide6.QtWidgets import (
 from sio_monitor.domain import actions as act
 from sio_monitor.domain.actions import ActionKind, ActionType, Scope, Target
 from sio_monitor.domain.changes import ChangeSet
-from sio_monitor.domain.events import DomainEvent
 from sio_monitor.domain.topology import PRODUCTION
 from sio_monitor.qt.action_runner import ActionRunner
 from sio_monitor.qt.filter_index import SocketFilter
@@ -128,10 +126,6 @@ class TopologyExplorer(QWidget):
         """The monitor's own switch: when on, no action is offered, whatever the server allows."""
         self.runner.read_only = read_only
         self.details.update_actions()
-
-    def observe_events(self, batch: Iterable[DomainEvent]) -> None:
-        """Raw events of each batch, if the caller has them: lets emits be followed too."""
-        self.runner.observe_events(batch)
 
     def set_grouping(self, grouping: str) -> None:
         """One of ``rooms``, ``sockets``, ``clients``, ``servers``."""

@@ -66,7 +66,6 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.rejected_label)
         self.statusBar().addPermanentWidget(self.state_label)
         self.explorer.status_message.connect(self.show_message)
-        session.bridge.events_applied.connect(self.explorer.observe_events)
         self.show_state(ConnectionState.IDLE, "Not connected. Press Ctrl+K to connect to a server.")
 
         self.connect_dialog = ConnectDialog(self)
