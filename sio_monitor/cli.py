@@ -205,30 +205,31 @@ def _terminal_parser(name: str, description: str) -> argparse.ArgumentParser:
     return parser
 
 
-def _run_snapshot(argv: Sequence[str]) -> int:
-    from sio_monitor.terminal import EXIT_CREDENTIALS, snapshot
+def _terminal_command(name: str, description: str) -> Callable[[Sequence[str]], int]:
+    """The runner of ``sio-monitor NAME``: parse, connect, hand over to terminal/NAME.py."""
 
-    parser = _terminal_parser(
-        "snapshot", "Print a server's namespaces, rooms and sockets once, then exit."
-    )
-    snapshot.add_arguments(parser)
-    args = parser.parse_args(argv)
-    _configure_logging(args.verbose, quiet=logging.ERROR)  # failures are said once, on stderr
-    settings = _terminal_settings(parser, args)
-    return EXIT_CREDENTIALS if settings is None else snapshot.run(settings, args)
+    def run(argv: Sequence[str]) -> int:
+        import importlib
+
+        from sio_monitor.terminal import EXIT_CREDENTIALS
+
+        command = importlib.import_module(f"sio_monitor.terminal.{name}")
+        parser = _terminal_parser(name, description)
+        command.add_arguments(parser)
+        args = parser.parse_args(argv)
+        _configure_logging(args.verbose, quiet=logging.ERROR)  # failures are said once, on stderr
+        settings = _terminal_settings(parser, args)
+        return EXIT_CREDENTIALS if settings is None else command.run(settings, args)
+
+    return run
 
 
-def _run_watch(argv: Sequence[str]) -> int:
-    from sio_monitor.terminal import EXIT_CREDENTIALS, watch
-
-    parser = _terminal_parser(
-        "watch", "Print live figures once per interval until Ctrl+C (or --count lines)."
-    )
-    watch.add_arguments(parser)
-    args = parser.parse_args(argv)
-    _configure_logging(args.verbose, quiet=logging.ERROR)  # failures are said once, on stderr
-    settings = _terminal_settings(parser, args)
-    return EXIT_CREDENTIALS if settings is None else watch.run(settings, args)
+_run_snapshot = _terminal_command(
+    "snapshot", "Print a server's namespaces, rooms and sockets once, then exit."
+)
+_run_watch = _terminal_command(
+    "watch", "Print live figures once per interval until Ctrl+C (or --count lines)."
+)
 
 
 SUBCOMMANDS: dict[str, Callable[[Sequence[str]], int]] = {

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from sio_monitor.qt.tree_base import plain_tooltip
+from sio_monitor.ui.inline_error import inline_error
 
 
 def parse_arguments(text: str) -> tuple[Any, ...]:
@@ -64,11 +65,7 @@ class EmitDialog(QDialog):
         self.arguments.setPlaceholderText('JSON: ["hello", {"n": 1}] or a single value')
         self.arguments.setTabChangesFocus(True)
         self.arguments.setMaximumHeight(90)
-        self.error = QLabel(objectName="emitError")
-        self.error.setTextFormat(Qt.TextFormat.PlainText)
-        self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #c62828;")
-        self.error.hide()
+        self.error = inline_error("emitError")
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )

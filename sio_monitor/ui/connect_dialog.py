@@ -7,7 +7,7 @@ named inline under the form, and the dialog stays open with everything typed.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
@@ -32,6 +31,7 @@ from sio_monitor.domain.settings import (
     ConnectionSettings,
     SettingsError,
 )
+from sio_monitor.ui.inline_error import inline_error
 
 
 def parse_headers(text: str) -> dict[str, str]:
@@ -99,11 +99,7 @@ class ConnectDialog(QDialog):
         form.addRow("Extra headers", self.headers)
         form.addRow("Connect timeout", self.timeout)
 
-        self.error = QLabel(objectName="connectError")
-        self.error.setTextFormat(Qt.TextFormat.PlainText)
-        self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #c62828;")
-        self.error.hide()
+        self.error = inline_error("connectError")
 
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
