@@ -25,6 +25,7 @@ from sio_monitor.domain.events import ConnectionState
 from sio_monitor.domain.settings import ConnectionSettings
 from sio_monitor.qt.demo_process import DemoServerProcess
 from sio_monitor.qt.loop import new_event_loop
+from sio_monitor.qt.probe_session import ProbeSession
 from sio_monitor.qt.session import MonitorSession
 from sio_monitor.ui.icons import app_icon
 from sio_monitor.ui.main_window import MainWindow
@@ -39,7 +40,7 @@ class GuiOptions:
     demo: bool = False
     screenshot: str | None = None  # save the window here once live data shows, then quit
     screenshot_delay: float = 3.0  # seconds of live data before the screenshot
-    tab: str | None = None  # overview, topology or throughput
+    tab: str | None = None  # overview, topology, throughput or emit
 
 
 class Application:
@@ -51,7 +52,8 @@ class Application:
         if isinstance(app, QApplication):
             app.setQuitOnLastWindowClosed(False)  # quitting is run()'s job, after clean-up
         self.session = MonitorSession()
-        self.window = MainWindow(self.session, app_icon())
+        self.probe = ProbeSession()
+        self.window = MainWindow(self.session, app_icon(), probe=self.probe)
         self.quit_event = asyncio.Event()
         self.demo: DemoServerProcess | None = None
         self._tasks: set[asyncio.Task[object]] = set()
@@ -92,7 +94,8 @@ class Application:
             username=str(info.get("username") or ""),
             password=str(info.get("password") or ""),
         )
-        await self.connect_to(settings)
+        if await self.connect_to(settings):
+            await self.window.emit_console.try_demo(settings.url)
 
     async def run(self) -> None:
         options = self.options
@@ -125,6 +128,8 @@ class Application:
         await asyncio.sleep(settle)  # several stats intervals: counts and uptimes settle
         self.window.overview.refresh()
         self._select_a_busy_socket()
+        if self.window.tabs.currentWidget() is self.window.emit_console:
+            await self.window.emit_console.demo_exchange()
         await asyncio.sleep(0.2)  # one more batch and paint with the details shown
         if not self.window.grab().save(path):
             log.error("Could not save the screenshot to %s", path)
@@ -148,7 +153,9 @@ class Application:
         for task in list(self._tasks):
             task.cancel()
         with contextlib.suppress(Exception, asyncio.TimeoutError):
-            await asyncio.wait_for(self.session.disconnect(), 2.0)
+            await asyncio.wait_for(
+                asyncio.gather(self.session.disconnect(), self.probe.disconnect()), 2.0
+            )
         if self.demo is not None:
             self.demo.stop()
         if self.window.isVisible():
