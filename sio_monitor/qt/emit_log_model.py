@@ -28,7 +28,7 @@ from sio_monitor.domain.probe_events import (
 
 LOG_LIMIT = 10_000
 COLUMNS = ("Time", "", "Namespace", "Event", "Arguments", "Result")
-RECEIVED, SENT, ACK, TIMEOUT, STATE, ADMIN = "↓", "↑", "↩", "⏱", "•", "⇉"
+RECEIVED, SENT, ACK, TIMEOUT, STATE, ADMIN = "↓", "↑", "↩", "×", "•", "⇉"
 DIRECTION_TIPS = {
     RECEIVED: "received from the server",
     SENT: "emitted by the probe",
@@ -54,6 +54,8 @@ class LogEntry:
 
     def details(self) -> str:
         """Every argument in full, as plain text: JSON pretty-printed, binary as hex."""
+        if self.direction == STATE:
+            return self.result
         lines = [f"{self.event}  ({DIRECTION_TIPS[self.direction]}, {self.namespace})"]
         if self.result:
             lines.append(self.result)
@@ -78,7 +80,11 @@ class LogEntry:
 def make_entry(
     at: float, direction: str, namespace: str, event: str, args: tuple[Any, ...], result: str = ""
 ) -> LogEntry:
-    return LogEntry(at, direction, namespace, event, args, result, preview(args))
+    if direction in (STATE, TIMEOUT):
+        shown = ""
+    else:
+        shown = preview(args) if args else "(no arguments)"
+    return LogEntry(at, direction, namespace, event, args, result, shown)
 
 
 class EmitLogModel(QAbstractTableModel):

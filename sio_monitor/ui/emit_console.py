@@ -39,7 +39,7 @@ from sio_monitor.domain.probe_events import ProbeStateChanged
 from sio_monitor.domain.settings import ConnectionSettings, SettingsError
 from sio_monitor.net.demo_traffic import HOME_ROOM
 from sio_monitor.qt.action_runner import ActionRunner
-from sio_monitor.qt.emit_log_model import ADMIN, EmitLogModel, make_entry
+from sio_monitor.qt.emit_log_model import ACK, ADMIN, EmitLogModel, make_entry
 from sio_monitor.qt.probe_session import ProbeSession
 from sio_monitor.qt.session import MonitorSession
 from sio_monitor.store.snippets_store import SnippetStore
@@ -242,6 +242,8 @@ class EmitConsole(QWidget):
             if self.send():
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(asyncio.gather(*self._tasks), request.ack_timeout)
+        self.probe.flush()
+        self.listen.select_latest(ACK)
 
     # --- following both connections ---------------------------------------------------------
 

@@ -94,7 +94,8 @@ class ListenPanel(QWidget):
         below_layout.addWidget(self.details, 1)
         row = QHBoxLayout()
         row.addWidget(self.error, 1)
-        row.addWidget(self.save_binary)
+        row.addStretch(0)
+        row.addWidget(self.save_binary, 0, Qt.AlignmentFlag.AlignRight)
         below_layout.addLayout(row)
         split = QSplitter(Qt.Orientation.Vertical, objectName="emitLogSplit")
         split.addWidget(self.table)
@@ -115,6 +116,13 @@ class ListenPanel(QWidget):
         self._following = True
         self.latest.hide()
         self.table.scrollToBottom()
+
+    def select_latest(self, direction: str) -> None:
+        """Select the newest row of one direction (e.g. the last ack) and show it in full."""
+        for row in range(self.model.rowCount() - 1, -1, -1):
+            if self.model.entry(row).direction == direction:
+                self.table.selectRow(row)
+                return
 
     def _rows_added(self) -> None:
         shown, total = self.model.rowCount(), self.model.total

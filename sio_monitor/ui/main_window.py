@@ -14,9 +14,11 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget, QWid
 from sio_monitor import __version__
 from sio_monitor.domain.events import ConnectionChanged, ConnectionState, PayloadRejected
 from sio_monitor.domain.settings import ConnectionSettings
+from sio_monitor.qt.probe_session import ProbeSession
 from sio_monitor.qt.session import MonitorSession
 from sio_monitor.ui.charts import ThroughputCharts
 from sio_monitor.ui.connect_dialog import ConnectDialog
+from sio_monitor.ui.emit_console import EmitConsole
 from sio_monitor.ui.explorer import TopologyExplorer
 from sio_monitor.ui.overview import OverviewPanel
 
@@ -36,7 +38,12 @@ class MainWindow(QMainWindow):
     quit_requested = Signal()
 
     def __init__(
-        self, session: MonitorSession, icon: QIcon | None = None, parent: QWidget | None = None
+        self,
+        session: MonitorSession,
+        icon: QIcon | None = None,
+        parent: QWidget | None = None,
+        *,
+        probe: ProbeSession | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("mainWindow")
@@ -50,11 +57,14 @@ class MainWindow(QMainWindow):
         self.overview = OverviewPanel(session.bridge, self)
         self.explorer = TopologyExplorer(session, self)
         self.charts = ThroughputCharts(session.bridge, self)
+        self.probe = probe or ProbeSession(self)
+        self.emit_console = EmitConsole(session, self.probe, self.explorer.runner, parent=self)
         self.tabs = QTabWidget(self, objectName="mainTabs")
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.overview, "&Overview")
         self.tabs.addTab(self.explorer, "&Topology")
         self.tabs.addTab(self.charts, "T&hroughput")
+        self.tabs.addTab(self.emit_console, "&Emit")
         self.setCentralWidget(self.tabs)
 
         # The connection state stays on the right; action results come and go on the left.
@@ -66,6 +76,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.rejected_label)
         self.statusBar().addPermanentWidget(self.state_label)
         self.explorer.status_message.connect(self.show_message)
+        self.emit_console.status_message.connect(self.show_message)
         self.show_state(ConnectionState.IDLE, "Not connected. Press Ctrl+K to connect to a server.")
 
         self.connect_dialog = ConnectDialog(self)
@@ -91,7 +102,7 @@ class MainWindow(QMainWindow):
         self.state_label.setText(message)
         self.state_label.setStyleSheet(f"color: {STATE_COLOURS[state]};")
 
-    TAB_NAMES = ("overview", "topology", "throughput")
+    TAB_NAMES = ("overview", "topology", "throughput", "emit")
 
     def show_tab(self, name: str) -> None:
         self.tabs.setCurrentIndex(self.TAB_NAMES.index(name))
@@ -132,7 +143,7 @@ class MainWindow(QMainWindow):
         menu.addSeparator()
         menu.addAction(quit_action)
         view = self.menuBar().addMenu("&View")
-        for index, name in enumerate(("Overview", "Topology", "Throughput")):
+        for index, name in enumerate(("Overview", "Topology", "Throughput", "Emit")):
             action = QAction(name, self)
             action.setShortcut(QKeySequence(f"Ctrl+{index + 1}"))
             action.triggered.connect(lambda _=False, i=index: self.tabs.setCurrentIndex(i))
@@ -178,6 +189,7 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentIndex(int(tab) if str(tab).isdigit() else 0)
 
     def _save_layout(self) -> None:
+        self.emit_console.save_layout()
         settings = QSettings()
         settings.setValue("mainWindow/geometry", self.saveGeometry())
         settings.setValue("mainWindow/state", self.saveState())

@@ -9,7 +9,6 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -21,22 +20,9 @@ from sio_monitor.domain.settings import ConnectionSettings
 from sio_monitor.net.demo import DemoServer
 from sio_monitor.qt.loop import BatchedQEventLoop
 from tests.qt.screens import save_screenshot
+from tests.qt.waiting import until
 
 pytestmark = pytest.mark.network
-
-
-async def until(condition: Callable[[], bool], signal_: object, timeout: float = 15.0) -> None:
-    """Wait for ``condition``, re-checking each time ``signal_`` fires."""
-    changed = asyncio.Event()
-    slot = lambda *_: changed.set()  # noqa: E731
-    signal_.connect(slot)  # type: ignore[attr-defined]
-    try:
-        async with asyncio.timeout(timeout):
-            while not condition():
-                changed.clear()
-                await changed.wait()
-    finally:
-        signal_.disconnect(slot)  # type: ignore[attr-defined]
 
 
 def test_window_shows_the_demo_servers_namespaces_live_and_closes_fast(
