@@ -28,7 +28,7 @@ from sio_monitor.domain.probe_events import (
 
 LOG_LIMIT = 10_000
 COLUMNS = ("Time", "", "Namespace", "Event", "Arguments", "Result")
-RECEIVED, SENT, ACK, TIMEOUT, STATE, ADMIN = "↓", "↑", "↩", "×", "•", "⇉"
+RECEIVED, SENT, ACK, TIMEOUT, STATE, ADMIN = "↓", "↑", "↩", "✗", "•", "⇉"
 DIRECTION_TIPS = {
     RECEIVED: "received from the server",
     SENT: "emitted by the probe",
@@ -80,10 +80,9 @@ class LogEntry:
 def make_entry(
     at: float, direction: str, namespace: str, event: str, args: tuple[Any, ...], result: str = ""
 ) -> LogEntry:
+    shown = preview(args) if args else "(no arguments)"
     if direction in (STATE, TIMEOUT):
         shown = ""
-    else:
-        shown = preview(args) if args else "(no arguments)"
     return LogEntry(at, direction, namespace, event, args, result, shown)
 
 
