@@ -1,0 +1,189 @@
+"""``sio-monitor emit`` end to end: ``python -m sio_monitor emit ...`` as a child process.
+
+The python-socketio server runs in the test's own loop while the command
+runs, so every exit code is checked against a real server: 0 sent (and
+acked), 2 refused or mistyped, 3 unreachable or silent, 4 Socket.IO 2, 5 no
+ack in time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+from collections.abc import Awaitable, Callable
+
+import pytest
+
+from sio_monitor.domain.settings import SettingsError
+from sio_monitor.terminal.emit import build_parser, settings_from_arguments
+from tests.integration.probe_servers import DENIED, node_probe_server, python_probe_server
+from tests.integration.test_admin_client import free_port
+
+RUN_TIMEOUT = 60.0
+
+
+async def emit_command(*argv: str) -> tuple[int, str, str]:
+    child = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "sio_monitor",
+        "emit",
+        *argv,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(child.communicate(), RUN_TIMEOUT)
+    assert child.returncode is not None
+    return child.returncode, out.decode(), err.decode()
+
+
+def against_python_server(scenario: Callable[[str], Awaitable[None]]) -> None:
+    async def main() -> None:
+        async with python_probe_server() as server:
+            await scenario(server.url)
+
+    asyncio.run(main())
+
+
+@pytest.mark.network
+def test_acked_emit_prints_every_reply_argument_and_exits_0() -> None:
+    async def scenario(url: str) -> None:
+        code, out, err = await emit_command(
+            url, "echo", "42", "hello", '{"a": [1, null]}', "--ack", "--json", "true", "-5"
+        )
+        assert (code, err) == (0, "")
+        document = json.loads(out)
+        assert document["acked"] is True and document["timedOut"] is False
+        assert document["reply"] == [42, "hello", {"a": [1, None]}, True, -5]
+        assert document["args"] == document["reply"]
+        assert document["rttMs"] > 0 and document["transport"] == "websocket"
+
+        code, out, err = await emit_command(
+            url,
+            "whoami",
+            "--ack",
+            "--namespace",
+            "/chat",
+            "--transport",
+            "polling",
+            "--header",
+            "X-Probe-Token: from-cli",
+            "--query",
+            "room=a=b",
+            "--auth",
+            '{"token": "t"}',
+            "--json",
+        )
+        assert code == 0, err
+        (seen,) = json.loads(out)["reply"]
+        assert seen["headers"]["x-probe-token"] == "from-cli"
+        assert seen["query"]["room"] == "a=b"
+        assert seen["auth"] == {"token": "t"} and seen["transport"] == "polling"
+
+        code, out, err = await emit_command(url, "echo", "--ack", "x", "2")
+        assert (code, err) == (0, "")
+        lines = out.splitlines()
+        assert lines[0] == f'Sent "echo" with 2 arguments to / on {url[len("http://") :]}.'
+        assert lines[1].startswith("Ack in ") and lines[1].endswith(" ms with 2 arguments:")
+        assert lines[2:] == ['  1  "x"', "  2  2"]
+
+        code, out, err = await emit_command(url, "echo", "no ack asked")
+        assert (code, err) == (0, "")
+        assert out.startswith('Sent "echo" with 1 argument to /')
+
+    against_python_server(scenario)
+
+
+@pytest.mark.network
+def test_refused_unreachable_silent_and_unacked_exit_2_3_3_5() -> None:
+    async def scenario(url: str) -> None:
+        code, out, err = await emit_command(url, "echo", "--auth", '{"token": "deny"}')
+        assert code == 2 and out == ""
+        assert err.strip() == f"Connection refused by the server: {DENIED}"
+
+        code, _, err = await emit_command(f"http://127.0.0.1:{free_port()}", "echo")
+        assert code == 3 and "the connection was refused" in err
+
+        held: list[asyncio.StreamWriter] = []
+
+        async def hold(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            held.append(writer)
+
+        silent = await asyncio.start_server(hold, "127.0.0.1", 0)
+        port = silent.sockets[0].getsockname()[1]
+        try:
+            code, _, err = await emit_command(f"http://127.0.0.1:{port}", "echo", "--timeout", "1")
+        finally:
+            silent.close()
+            for writer in held:
+                writer.close()
+        assert code == 3 and f"No answer from 127.0.0.1:{port} within 1 s" in err
+
+        code, out, err = await emit_command(url, "ignored", "--ack", "--timeout", "0.5", "--json")
+        assert code == 5
+        assert err.strip() == 'No ack for "ignored" on / within 0.5 s.'
+        document = json.loads(out)
+        assert (document["acked"], document["timedOut"], document["reply"]) == (False, True, None)
+
+    against_python_server(scenario)
+
+
+def test_mistyped_command_lines_exit_2_with_the_position() -> None:
+    for argv, said in [
+        (["http://x", "echo", "--auth", '{"token": deny}'], "line 1, column 11"),
+        (["http://x", "echo", "--auth", '{\n "a": 1,\n}'], "line 3, column 1"),
+        (["http://x", "echo", "--auth", "[1]"], "must be a JSON object"),
+        (["http://x", "connect"], "reserved"),
+        (["http://x", "echo", "--query", "novalue"], "--query 'novalue' must look like"),
+        (["http://x", "echo", "--header", "nocolon"], "--header 'nocolon' must look like"),
+        (["ftp://x", "echo"], "must start with http://"),
+    ]:
+        result = subprocess.run(
+            [sys.executable, "-m", "sio_monitor", "emit", *argv],
+            capture_output=True,
+            text=True,
+            timeout=RUN_TIMEOUT,
+        )
+        assert result.returncode == 2, (argv, result.stderr)
+        assert said in result.stderr, (argv, result.stderr)
+        assert result.stdout == ""
+
+
+def test_flags_become_probe_settings() -> None:
+    parser = build_parser()
+    args = parser.parse_intermixed_args(
+        ["https://h:8443", "ev", "1", "--header", "A: b", "--query", "q=", "--timeout", "2", "x"]
+    )
+    settings = settings_from_arguments(args)
+    assert args.args == ["1", "x"]
+    assert (settings.headers, settings.query) == ({"A": "b"}, {"q": ""})
+    assert settings.connect_timeout == 2.0 and settings.reconnection is False
+    assert settings.handshake_url() == "wss://h:8443/socket.io/?q=&transport=websocket&EIO=4"
+    with pytest.raises(SettingsError, match="--timeout"):
+        settings_from_arguments(parser.parse_args(["http://h", "e", "--timeout", "0"]))
+
+
+def test_emit_runs_without_qt() -> None:
+    code = (
+        "import sys, sio_monitor.cli, sio_monitor.terminal.emit; "
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('PySide6', 'shiboken6', 'qasync', 'pyqtgraph')); print(bad)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=RUN_TIMEOUT
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.network
+@pytest.mark.node
+def test_socket_io_2_server_exits_4_naming_the_versions() -> None:
+    with node_probe_server("--v2") as peer:
+        code, out, err = asyncio.run(emit_command(peer.url, "echo", "--ack"))
+    assert code == 4 and out == ""
+    assert "speaks Engine.IO 3 (Socket.IO 2.x)" in err
+    assert "Socket.IO 3 and 4 servers (Engine.IO 4)" in err
