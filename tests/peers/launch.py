@@ -30,6 +30,7 @@ def node_available() -> str | None:
     if (
         not (NODE_MODULES / "socket.io").is_dir()
         or not (NODE_MODULES / "@socket.io" / "admin-ui").is_dir()
+        or not (NODE_MODULES / "socket.io-v2").is_dir()
     ):
         return f"the npm packages of the test peers are missing: run `npm ci` in {PEERS_DIR}"
     return None
