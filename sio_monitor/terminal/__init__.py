@@ -31,6 +31,7 @@ EXIT_OK = 0
 EXIT_CREDENTIALS = 2
 EXIT_UNREACHABLE = 3
 EXIT_NOT_INSTRUMENTED = 4
+EXIT_NO_ACK = 5  # emit: no ack arrived within --timeout
 
 _EXIT_CODES = {
     FailureKind.CREDENTIALS: EXIT_CREDENTIALS,

@@ -20,10 +20,14 @@ from sio_monitor.domain.probe_events import EmitResult
 from sio_monitor.domain.probe_settings import ProbeSettings
 from sio_monitor.domain.settings import DEFAULT_PATH, TRANSPORT_CHOICES, SettingsError
 from sio_monitor.net.probe import RESERVED_EVENTS, EmitError, ProbeClient
-from sio_monitor.terminal import EXIT_OK, EXIT_UNREACHABLE, exit_code_for, silence_stdout
+from sio_monitor.terminal import (
+    EXIT_NO_ACK,
+    EXIT_OK,
+    EXIT_UNREACHABLE,
+    exit_code_for,
+    silence_stdout,
+)
 
-#: No ack arrived within --timeout (the codes 0 to 4 are shared with snapshot and watch).
-EXIT_NO_ACK = 5
 DEFAULT_TIMEOUT = 5.0
 #: Characters of one reply argument in the human form; --json prints everything.
 SHOWN_PER_ARGUMENT = 2000
