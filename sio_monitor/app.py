@@ -27,6 +27,7 @@ from sio_monitor.qt.demo_process import DemoServerProcess
 from sio_monitor.qt.loop import new_event_loop
 from sio_monitor.qt.probe_session import ProbeSession
 from sio_monitor.qt.session import MonitorSession
+from sio_monitor.store.profiles_store import ProfileStore
 from sio_monitor.ui.icons import app_icon
 from sio_monitor.ui.main_window import MainWindow
 
@@ -41,12 +42,13 @@ class GuiOptions:
     screenshot: str | None = None  # save the window here once live data shows, then quit
     screenshot_delay: float = 3.0  # seconds of live data before the screenshot
     tab: str | None = None  # overview, topology, throughput or emit
+    profile: str | None = None  # the name of a saved profile to connect with
 
 
 class Application:
     """Wires the window to the session and runs connect/disconnect requests as tasks."""
 
-    def __init__(self, options: GuiOptions) -> None:
+    def __init__(self, options: GuiOptions, profiles: ProfileStore | None = None) -> None:
         self.options = options
         app = QApplication.instance()
         if isinstance(app, QApplication):
@@ -54,6 +56,10 @@ class Application:
         self.session = MonitorSession()
         self.probe = ProbeSession()
         self.window = MainWindow(self.session, app_icon(), probe=self.probe)
+        self.profiles = profiles or ProfileStore()
+        self.window.connect_dialog.set_profile_store(self.profiles)
+        if self.profiles.problem:
+            self.window.show_message(self.profiles.problem)
         self.quit_event = asyncio.Event()
         self.demo: DemoServerProcess | None = None
         self._tasks: set[asyncio.Task[object]] = set()
@@ -74,9 +80,21 @@ class Application:
             log.error("Unexpected error: %s", exc, exc_info=exc)
             self.window.show_state(ConnectionState.FAILED, f"Unexpected error: {exc}")
 
-    async def connect_to(self, settings: ConnectionSettings) -> bool:
+    async def connect_to(self, settings: ConnectionSettings, recent: bool = True) -> bool:
         self.window.remember(settings)
+        if recent:
+            self.profiles.remember(settings)
+            self.window.connect_dialog.refresh_profiles()
         return await self.session.connect_to(settings)
+
+    def open_profile(self, name: str) -> None:
+        """Connect with a saved profile, or show the connect dialog asking what it lacks."""
+        profile = self.profiles.find(name)
+        if profile is None:
+            self.window.show_state(ConnectionState.FAILED, f"No profile is named {name!r}.")
+            self.window.show_connect_dialog()
+        else:
+            self.window.connect_dialog.connect_profile(profile.id)
 
     async def start_demo(self) -> None:
         self.window.show_state(ConnectionState.CONNECTING, "Starting the demo server…")
@@ -94,7 +112,7 @@ class Application:
             username=str(info.get("username") or ""),
             password=str(info.get("password") or ""),
         )
-        if await self.connect_to(settings):
+        if await self.connect_to(settings, recent=False):  # its port is gone next time
             await self.window.emit_console.try_demo(settings.url)
 
     async def run(self) -> None:
@@ -104,6 +122,8 @@ class Application:
         self.window.show()
         if options.demo:
             self.spawn(self.start_demo())
+        elif options.profile is not None:
+            self.open_profile(options.profile)
         elif options.settings is not None and options.ask_password:
             self.window.show_connect_dialog(options.settings)
         elif options.settings is not None:

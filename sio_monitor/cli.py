@@ -30,6 +30,8 @@ sub-commands:
   demo-server     run the embedded demo server (sio-monitor demo-server --help)
   snapshot URL    print the server's namespaces, rooms and sockets once, then exit
   watch URL       print live figures (clients, sockets, rates) once per interval
+  emit URL EVENT  emit one event as a plain client and print its ack (sio-monitor emit --help)
+  record URL      record every event to a file without a window (sio-monitor record --help)
 
 The admin password is read from the {PASSWORD_VARIABLE} environment variable, never
 from the command line, where other users of the machine could read it.
@@ -108,6 +110,7 @@ def _gui_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("url", nargs="?", help="server URL to connect to straight away")
+    parser.add_argument("--profile", metavar="NAME", help="connect with a saved connection profile")
     parser.add_argument(
         "--demo", action="store_true", help="start the embedded demo server and connect to it"
     )
@@ -125,7 +128,7 @@ def _gui_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--tab",
-        choices=("overview", "topology", "throughput"),
+        choices=("overview", "topology", "throughput", "emit"),
         help="the tab to show first (default: the one shown last)",
     )
     parser.add_argument("--version", action="version", version=f"sio-monitor {__version__}")
@@ -138,8 +141,11 @@ def _run_gui(argv: Sequence[str]) -> int:
     parser = _gui_parser()
     args = parser.parse_args(argv)
     _configure_logging(args.verbose)
+    profile = _profile_name(parser, args)
     from sio_monitor.app import GuiOptions, run_gui  # Qt loads only for the window
 
+    if profile is not None:
+        return run_gui(GuiOptions(profile=profile, **_view_options(args)))
     if args.url is None:
         return run_gui(GuiOptions(demo=args.demo, **_view_options(args)))
     # The window asks for a missing password itself, so never prompt on the terminal here.
@@ -150,6 +156,25 @@ def _run_gui(argv: Sequence[str]) -> int:
         parser.error(str(exc))
     ask = bool(args.user) and PASSWORD_VARIABLE not in os.environ
     return run_gui(GuiOptions(settings=settings, ask_password=ask, **_view_options(args)))
+
+
+def _profile_name(parser: argparse.ArgumentParser, args: argparse.Namespace) -> str | None:
+    """The saved name ``--profile`` means; an unknown one is an error listing the known ones."""
+    if args.profile is None:
+        return None
+    if args.url is not None or args.demo:
+        parser.error("--profile replaces the URL and --demo: give only one of them.")
+    from sio_monitor.store.profiles_store import ProfileStore
+
+    store = ProfileStore()
+    if store.problem:
+        print(store.problem, file=sys.stderr)
+    profile = store.find(args.profile)
+    if profile is None:
+        known = ", ".join(repr(name) for name in store.names())
+        hint = f"Known profiles: {known}." if known else "No profile is saved yet."
+        parser.error(f"No profile is named {args.profile!r}. {hint}")
+    return profile.name
 
 
 def _view_options(args: argparse.Namespace) -> dict[str, object]:
@@ -230,12 +255,28 @@ _run_snapshot = _terminal_command(
 _run_watch = _terminal_command(
     "watch", "Print live figures once per interval until Ctrl+C (or --count lines)."
 )
+_run_record = _terminal_command(
+    "record",
+    "Record every event of a server to a file the window can replay, until Ctrl+C or "
+    "--duration (exit code 1: the file could not be written).",
+)
+
+
+def _run_emit(argv: Sequence[str]) -> int:
+    from sio_monitor.terminal import emit
+
+    parser = emit.build_parser()
+    args = parser.parse_intermixed_args(argv)  # options may follow the event's arguments
+    _configure_logging(args.verbose, quiet=logging.ERROR)  # failures are said once, on stderr
+    return emit.run(parser, args)
 
 
 SUBCOMMANDS: dict[str, Callable[[Sequence[str]], int]] = {
     "demo-server": _run_demo_server,
     "snapshot": _run_snapshot,
     "watch": _run_watch,
+    "emit": _run_emit,
+    "record": _run_record,
 }
 
 

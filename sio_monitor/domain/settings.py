@@ -34,7 +34,7 @@ class ConnectionSettings:
     transport: str = "websocket"  # a key of TRANSPORT_CHOICES
     verify_tls: bool = True
     ca_file: str | None = None
-    headers: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict, repr=False)  # may carry tokens
     connect_timeout: float = 10.0
 
     @property

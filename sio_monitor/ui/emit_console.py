@@ -36,6 +36,7 @@ from sio_monitor.domain.emit_requests import (
     fill_variables,
 )
 from sio_monitor.domain.probe_events import ProbeStateChanged
+from sio_monitor.domain.probe_settings import ProbeSettings
 from sio_monitor.domain.settings import ConnectionSettings, SettingsError
 from sio_monitor.net.demo_traffic import HOME_ROOM
 from sio_monitor.qt.action_runner import ActionRunner
@@ -216,6 +217,15 @@ class EmitConsole(QWidget):
             self.form.set_request(request)
         else:
             self.form.event_name.clear()
+
+    def use_profile_probe(self, settings: ProbeSettings, missing: list[str]) -> None:
+        """Show a profile's probe settings; name the secrets to type before connecting."""
+        self.connection.fill(settings)
+        if missing:
+            names = ", ".join(m.removeprefix("probe.") for m in missing)
+            self.connection.say(
+                f"Type the probe's {names}: not stored on this computer, then connect."
+            )
 
     # --- the demo ------------------------------------------------------------------------------
 

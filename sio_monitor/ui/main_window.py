@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget, QWid
 
 from sio_monitor import __version__
 from sio_monitor.domain.events import ConnectionChanged, ConnectionState, PayloadRejected
+from sio_monitor.domain.profiles import Profile
 from sio_monitor.domain.settings import ConnectionSettings
 from sio_monitor.qt.probe_session import ProbeSession
 from sio_monitor.qt.session import MonitorSession
@@ -21,6 +22,7 @@ from sio_monitor.ui.connect_dialog import ConnectDialog
 from sio_monitor.ui.emit_console import EmitConsole
 from sio_monitor.ui.explorer import TopologyExplorer
 from sio_monitor.ui.overview import OverviewPanel
+from sio_monitor.ui.reconnect_banner import ReconnectBanner, with_banner
 
 STATE_COLOURS = {
     ConnectionState.CONNECTED: "#2e7d32",
@@ -65,7 +67,8 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.explorer, "&Topology")
         self.tabs.addTab(self.charts, "T&hroughput")
         self.tabs.addTab(self.emit_console, "&Emit")
-        self.setCentralWidget(self.tabs)
+        self.reconnect_banner = ReconnectBanner(session, self)
+        self.setCentralWidget(with_banner(self.reconnect_banner, self.tabs))
 
         # The connection state stays on the right; action results come and go on the left.
         self.state_label = QLabel(objectName="connectionState")
@@ -81,6 +84,7 @@ class MainWindow(QMainWindow):
 
         self.connect_dialog = ConnectDialog(self)
         self.connect_dialog.settings_chosen.connect(self._settings_chosen)
+        self.connect_dialog.profile_chosen.connect(self._profile_chosen)
         self._build_actions()
 
         session.bridge.connection_changed.connect(self._connection_changed)
@@ -138,7 +142,10 @@ class MainWindow(QMainWindow):
         quit_action = QAction("&Quit", self, objectName="quitAction")
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
+        profiles = QAction("&Profiles…", self, objectName="profilesAction")
+        profiles.triggered.connect(self.connect_dialog.manage_profiles)
         menu.addAction(connect)
+        menu.addAction(profiles)
         menu.addAction(disconnect)
         menu.addSeparator()
         menu.addAction(quit_action)
@@ -156,6 +163,13 @@ class MainWindow(QMainWindow):
     def _settings_chosen(self, settings: ConnectionSettings) -> None:
         self.remember(settings)
         self.connect_requested.emit(settings)
+
+    def _profile_chosen(self, profile: Profile) -> None:
+        """A profile carries the probe's settings too: the emit console takes them."""
+        probe = profile.probe_settings()
+        if probe is not None:
+            missing = [s for s in profile.missing_secrets() if s.startswith("probe.")]
+            self.emit_console.use_profile_probe(probe, missing)
 
     def _connection_changed(self, change: ConnectionChanged) -> None:
         self.show_state(change.state, change.message)

@@ -236,29 +236,29 @@ class ProbeConnectionPanel(QWidget):
         try:
             settings = self.settings()
         except SettingsError as exc:
-            self._say(str(exc))
+            self.say(str(exc))
             self.more.setChecked(True)
             return
-        self._say(None)
+        self.say(None)
         self.connect_requested.emit(settings)
 
     def _update_preview(self) -> None:
         auth = self.auth.toPlainText().strip()
         error = json_error(auth) if auth else None
         if error is not None:
-            self._say(f"auth payload: {describe_error(error)}")
+            self.say(f"auth payload: {describe_error(error)}")
             return
         try:
             settings = self.settings()
         except SettingsError as exc:
             self.preview.setText("")
             if self.url.text().strip():
-                self._say(str(exc))
+                self.say(str(exc))
             return
-        self._say(None)
+        self.say(None)
         self.preview.setText(f"Handshake: {settings.handshake_url()}")
 
-    def _say(self, sentence: str | None) -> None:
+    def say(self, sentence: str | None) -> None:
         self.error.setVisible(sentence is not None)
         self.error.setText(sentence or "")
 
