@@ -1,10 +1,11 @@
 """What the throughput charts plot: series plans, the live time window, and sampled gauges.
 
-The rates keep per-second counts, but the charts also need quantities that
-only exist as a current value (clients, sockets per namespace, an event
-name's recent rate): ``GaugeHistory`` samples those once a second into fixed
-rings so they can be drawn over time too. Everything here is plain Python so
-the rules (which curves, which second is "now") are tested without a display.
+The rates keep per-second counts (per event name too, in their name
+history), but the charts also need quantities that only exist as a current
+value (clients, sockets per namespace): ``GaugeHistory`` samples those once a
+second into fixed rings so they can be drawn over time too. Everything here
+is plain Python so the rules (which curves, which second is "now") are tested
+without a display.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from array import array
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 
+from sio_monitor.domain.name_history import NameHistory
 from sio_monitor.domain.rates import Rates
 from sio_monitor.domain.topology import Topology
 
@@ -30,14 +32,14 @@ LIVE_TRAIL = 3
 MAX_NAMESPACE_CURVES = 6
 ALL_SERVERS = "*"
 TOP_ROWS = 12  # rows of the busiest-names table
-TOP_SAMPLED = 20  # names whose rate is sampled each second (the table's rows and some spare)
-NAME_RATE_SECONDS = 5  # an event name's rate is its mean over this many seconds
+NAME_RATE_SECONDS = 5  # an event name's rate in the table is its mean over this many seconds
 SPARK_SECONDS = 60  # the sparkline's span, and the span ranking the busiest namespaces
 
 EVENTS = "events"
 BYTES = "bytes"
 PACKETS = "packets"
 CONNECTIONS = "connections"
+REASONS = "reasons"
 CLIENTS = "clients"
 #: Chart keys in display order, with their unit for the axis and the read-out.
 CHART_UNITS: dict[str, str] = {
@@ -45,6 +47,7 @@ CHART_UNITS: dict[str, str] = {
     BYTES: "B/s",
     PACKETS: "/s",
     CONNECTIONS: "/s",
+    REASONS: "/s",
     CLIENTS: "",
 }
 
@@ -75,10 +78,11 @@ def live_end(newest: int | None, now: float, trail: int = LIVE_TRAIL) -> int:
 class SeriesSpec:
     """One curve: where its values come from and how it is labelled.
 
-    ``source`` is ``"rates"`` (``metric``, ``server``, ``namespace`` are the
-    arguments of ``Rates.series``), ``"gauge"`` (``gauge`` is a sampled
-    topology key) or ``"names"`` (``gauge`` is a sampled event name). ``role``
-    picks the colour.
+    ``source`` is ``"rates"`` (``metric``, ``server``, ``namespace``,
+    ``reason`` are the arguments of ``Rates.series``), ``"gauge"`` (``gauge``
+    is a sampled topology key) or ``"names"`` (``gauge`` is an event name of
+    the rates' name history, plotted in and out summed). ``role`` picks the
+    colour.
     """
 
     key: str
@@ -89,6 +93,7 @@ class SeriesSpec:
     server: str | None = None
     namespace: str | None = None
     gauge: GaugeKey = None
+    reason: str | None = None
 
 
 def rate_plan(
@@ -205,20 +210,17 @@ class GaugeHistory:
     """Values sampled about once a second, kept per key for ``window`` seconds.
 
     Memory is fixed: one ring of ``window`` slots per key and at most
-    ``max_keys`` keys. When full, ``evict`` decides: a new key replaces the
-    one sampled least recently (event names: one that left the top list long
-    ago makes room for a busy new one), or is not kept (topology counts, all
-    sampled every second, where evicting would only make keys chase each other).
+    ``max_keys`` keys. When full, a new key is not kept: all keys are sampled
+    every second, so evicting would only make them chase each other; the
+    summed keys come first and so are always kept.
     """
 
-    def __init__(self, window: int = 3600, max_keys: int = 256, evict: bool = False) -> None:
+    def __init__(self, window: int = 3600, max_keys: int = 256) -> None:
         self.window = window
         self.max_keys = max_keys
-        self.evict = evict
         self.version = 0  # bumped on every change, so views can skip identical redraws
         self._values: dict[GaugeKey, array] = {}
         self._seconds: dict[GaugeKey, array] = {}
-        self._last: dict[GaugeKey, int] = {}
 
     def __contains__(self, key: GaugeKey) -> bool:
         return key in self._values
@@ -229,7 +231,6 @@ class GaugeHistory:
     def clear(self) -> None:
         self._values.clear()
         self._seconds.clear()
-        self._last.clear()
         self.version += 1
 
     def set_many(self, second: int, values: dict[GaugeKey, float]) -> None:
@@ -240,16 +241,12 @@ class GaugeHistory:
         ring = self._values.get(key)
         if ring is None:
             if len(self._values) >= self.max_keys:
-                if not self.evict:
-                    return
-                stalest = min(self._last, key=self._last.__getitem__)
-                del self._values[stalest], self._seconds[stalest], self._last[stalest]
+                return
             ring = self._values[key] = array("d", bytes(8 * self.window))
             self._seconds[key] = array("q", [-1]) * self.window
         slot = second % self.window
         ring[slot] = value
         self._seconds[key][slot] = second
-        self._last[key] = max(second, self._last.get(key, second))
         self.version += 1
 
     def get(self, key: GaugeKey, second: int) -> float | None:
@@ -302,14 +299,14 @@ class GaugeHistory:
 class ChartSampler:
     """Everything the charts sample once a second, shown or not, so history is there when shown.
 
-    Topology counts go into ``gauges``; the rate of the busiest event names
-    (and of any name being plotted) into ``names``; and the busiest
-    namespaces are ranked, by events and by sockets, for the curves to draw.
+    Topology counts go into ``gauges``; the busiest event names are listed
+    for the table, and the busiest namespaces ranked, by events and by
+    sockets, for the curves to draw. Event names need no sampling: the rates
+    keep their exact per-second history.
     """
 
     def __init__(self) -> None:
         self.gauges = GaugeHistory(window=3600, max_keys=256)
-        self.names = GaugeHistory(window=3600, max_keys=64, evict=True)
         self.top_rows: list[tuple[str, float, float, int]] = []
         self.busy_namespaces: list[str] = []  # by events over the last minute
         self.socket_namespaces: list[str] = []  # by sockets now
@@ -317,32 +314,21 @@ class ChartSampler:
 
     def clear(self) -> None:
         self.gauges.clear()
-        self.names.clear()
         self.top_rows, self.busy_namespaces, self.socket_namespaces = [], [], []
         self.second = None
 
     @property
-    def version(self) -> tuple[int, int]:
-        return self.gauges.version, self.names.version
+    def version(self) -> int:
+        return self.gauges.version
 
     def sample(
-        self,
-        rates: Rates,
-        topology: Topology,
-        second: int,
-        hidden: Iterable[str] = (),
-        keep: Iterable[str] = (),
+        self, rates: Rates, topology: Topology, second: int, hidden: Iterable[str] = ()
     ) -> None:
-        """Take this second's sample; ``keep`` names are sampled even outside the top list."""
+        """Take this second's sample of the topology, and rank names and namespaces."""
         counts = topology_counts(topology, hidden)
         self.gauges.set_many(second, counts)
         self.socket_namespaces = busiest(summed_sockets(counts))
-        rows = rates.top_events(n=rates.max_names, seconds=NAME_RATE_SECONDS)
-        wanted = frozenset(keep)
-        for index, (name, rate_in, rate_out, _total) in enumerate(rows):
-            if index < TOP_SAMPLED or name in wanted:
-                self.names.set(name, second, rate_in + rate_out)
-        self.top_rows = rows[:TOP_ROWS]
+        self.top_rows = rates.top_events(n=TOP_ROWS, seconds=NAME_RATE_SECONDS)
         self.busy_namespaces = busiest(
             {
                 nsp: rates.total("eventsReceived", namespace=nsp, last_seconds=SPARK_SECONDS)
@@ -352,17 +338,20 @@ class ChartSampler:
         )
         self.second = second
 
-    def sparks(self) -> list[list[float]]:
-        """The last minute of each top row's rate, for its sparkline."""
-        if self.second is None:
-            return [[] for _ in self.top_rows]
-        return [
-            [value for _, value in self.names.series(name, self.second, SPARK_SECONDS)]
-            for name, *_ in self.top_rows
-        ]
-
     def namespaces_of(self, server: str | None) -> list[str]:
         """The busiest namespaces by sockets, those one server reports if one is chosen."""
         if server is None:
             return self.socket_namespaces
         return [nsp for nsp in self.socket_namespaces if ("sockets", nsp, server) in self.gauges]
+
+
+def sparks(history: NameHistory, names: Iterable[str], end: int) -> list[list[float]]:
+    """Each name's events per second (in and out) over the minute up to ``end``."""
+    out: list[list[float]] = []
+    for name in names:
+        series = history.series(name, end, SPARK_SECONDS)
+        if series is None:
+            out.append([])
+        else:
+            out.append([float(a + b) for a, b in zip(series.received, series.sent, strict=True)])
+    return out

@@ -4,14 +4,15 @@ Servers report ``aggregatedEvents`` as one-second buckets, about one stats
 interval's worth per message, and a second can be split across two messages:
 buckets are added, never overwritten. In development mode every
 ``event_received``/``event_sent`` is also counted, by its own timestamp's
-second, per namespace and per event name. Memory is fixed: ring buffers of one
-slot per second, and a cap on the distinct event names, namespaces, servers
-and disconnection reasons tracked (the rest are counted under ``(other)``).
+second, per namespace and per event name (an hour of exact per-second
+counts for the names ``NameHistory`` holds), and every ``socket_disconnected``
+by its reason. Memory is fixed: ring buffers of one slot per second, and a cap
+on the distinct event names, namespaces, servers and disconnection reasons
+tracked (the rest are counted under ``(other)``).
 """
 
 from __future__ import annotations
 
-from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -20,7 +21,11 @@ from sio_monitor.domain.events import (
     EventReceived,
     EventSent,
     ServerStatsReceived,
+    SocketDisconnected,
 )
+from sio_monitor.domain.name_history import HELD_NAMES, NameHistory
+from sio_monitor.domain.rings import Ring
+from sio_monitor.domain.servers import ServerState
 
 SERVER_METRICS = (
     "bytesIn",
@@ -31,7 +36,11 @@ SERVER_METRICS = (
     "rawDisconnection",
 )
 EVENT_METRICS = ("eventsReceived", "eventsSent")
-METRICS = SERVER_METRICS + EVENT_METRICS
+#: ``socket_disconnected`` events (development mode), over all namespaces and servers.
+SOCKET_DISCONNECTION = "socketDisconnection"
+METRICS = SERVER_METRICS + EVENT_METRICS + (SOCKET_DISCONNECTION,)
+#: Metrics counted by reason: raw ones from the stats (Node only), socket ones from the events.
+REASON_METRICS = ("rawDisconnection", SOCKET_DISCONNECTION)
 
 OTHER = "(other)"
 DEFAULT_WINDOW = 3600
@@ -40,42 +49,11 @@ MAX_NAMES = 500
 MAX_SERVERS = 64
 MAX_NAMESPACES = 256
 MAX_REASONS = 32
+MAX_SERVER_REASONS = 128  # (reason, server) pairs; then a server's new reasons are (other)
+NO_REASON = "(no reason given)"
 # A second further than this from the receive clock is a broken server clock;
 # taking it would push every honest second out of the window.
 MAX_SKEW = 3600.0
-
-
-class Ring:
-    """Per-second sums over the last ``size`` seconds, in two flat arrays.
-
-    Each slot remembers which second it holds, so a slot left over from an
-    earlier lap reads as zero without any sweeping when the clock moves on.
-    """
-
-    __slots__ = ("_seconds", "_size", "_values")
-
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._values = array("d", bytes(8 * size))
-        self._seconds = array("q", [-1]) * size
-
-    def add(self, second: int, value: float) -> None:
-        slot = second % self._size
-        if self._seconds[slot] != second:
-            self._seconds[slot] = second
-            self._values[slot] = value
-        else:
-            self._values[slot] += value
-
-    def get(self, second: int) -> float:
-        slot = second % self._size
-        return self._values[slot] if self._seconds[slot] == second else 0.0
-
-    def total(self, first: int, last: int) -> float:
-        """Sum over ``first..last`` inclusive (clipped to the ring)."""
-        first = max(first, last - self._size + 1)
-        get = self.get
-        return sum(get(second) for second in range(first, last + 1))
 
 
 @dataclass(slots=True)
@@ -96,9 +74,12 @@ class Rates:
         window: int = DEFAULT_WINDOW,
         max_names: int = MAX_NAMES,
         ignored_namespaces: Iterable[str] = (),
+        held_names: int = HELD_NAMES,
     ) -> None:
         self.window = window
         self.max_names = max_names
+        #: Exact per-second counts per event name (summed over namespaces) for the whole window.
+        self.name_history = NameHistory(window, held_names)
         # The monitor's own admin traffic (python reports it as event_received).
         self.ignored_namespaces = frozenset(ignored_namespaces)
         self.newest: int | None = None  # latest second holding data
@@ -109,8 +90,11 @@ class Rates:
         self._by_namespace: dict[tuple[str, str], Ring] = {}
         self._servers: dict[str, None] = {}
         self._namespaces: dict[str, None] = {}
-        self._reasons: dict[str, Ring] = {}
+        self._reasons: dict[tuple[str, str | None, str], Ring] = {}  # (metric, server, reason)
+        self._reason_seen: dict[tuple[str, str | None, str], int] = {}  # latest second counted
+        self._reason_counts: dict[str, int] = {}  # distinct reasons per metric, and server pairs
         self._names: dict[tuple[str, str], EventNameStats] = {}
+        self._reporting: dict[str, ServerState] = {}  # report rhythm of each server
 
     # --- applying --------------------------------------------------------------
 
@@ -121,15 +105,31 @@ class Rates:
                 self._event(event, kind is EventReceived)  # type: ignore[arg-type]
             elif kind is ServerStatsReceived:
                 self._stats(event)  # type: ignore[arg-type]
+            elif kind is SocketDisconnected:
+                self._socket_disconnected(event)  # type: ignore[arg-type]
 
-    def stats_complete_until(self) -> int | None:
-        """The newest second the stats have fully reported: the one before the latest message.
+    def stats_complete_until(self, server: str | None = None) -> int | None:
+        """The newest second the stats have fully reported, for one server or all summed.
 
-        Each stats message drains its server's buckets up to the moment it was sent,
-        so the seconds after it are not zero but unreported: a chart stops there
-        instead of dipping to zero while the event stream runs ahead.
+        Each stats message drains its server's buckets up to the moment it was
+        sent, so the seconds after it are not zero but unreported: a chart stops
+        there instead of dipping to zero while the event stream runs ahead. For
+        one server that is the second before its latest message; summed, the
+        earliest of those among the servers still reporting, so one server's
+        stats arriving a second after another's cannot dip the sum. A server
+        silent for three of its intervals (``ServerState.is_healthy``, judged
+        on the receive clock: the latest message of any server) has stopped
+        and holds the edge back no longer.
         """
-        return None if self.received_at is None else int(self.received_at) - 1
+        if server is not None:
+            state = self._reporting.get(server)
+            return None if state is None else int(state.last_stats_at) - 1
+        now = self.received_at
+        if now is None:
+            return None
+        states = self._reporting.values()
+        live = [state.last_stats_at for state in states if state.is_healthy(now)]
+        return int(min(live) if live else now) - 1
 
     def _accept(self, second: int) -> bool:
         """Keep a second if it is inside the window and near the receive clock."""
@@ -149,6 +149,10 @@ class Rates:
         if self.received_at is None or event.at > self.received_at:
             self.received_at = event.at
         server = _capped(self._servers, event.server_id, MAX_SERVERS)
+        state = self._reporting.get(server)
+        if state is None:
+            state = self._reporting[server] = ServerState(server)
+        state.update(event)
         for bucket in event.aggregated:
             if bucket.type not in self._totals:
                 continue  # a future bucket type: nothing to chart it against
@@ -157,16 +161,38 @@ class Rates:
                 continue
             self._totals[bucket.type].add(second, bucket.count)
             self._ring(self._by_server, (bucket.type, server)).add(second, bucket.count)
-            if bucket.type == "rawDisconnection" and bucket.sub_type:
-                reason = bucket.sub_type
-                ring = self._reasons.get(reason)
-                if ring is None:
-                    if len(self._reasons) >= MAX_REASONS:
-                        reason = OTHER
-                        ring = self._reasons.get(reason)
-                    if ring is None:
-                        ring = self._reasons[reason] = Ring(self.window)
-                ring.add(second, bucket.count)
+            if bucket.type == "rawDisconnection":  # python-socketio gives no reason
+                reason = bucket.sub_type or NO_REASON
+                self._reason("rawDisconnection", None, reason, second, bucket.count)
+                self._reason("rawDisconnection", server, reason, second, bucket.count)
+
+    def _socket_disconnected(self, event: SocketDisconnected) -> None:
+        if event.nsp in self.ignored_namespaces:
+            return
+        second = int(event.at)
+        if self._accept(second):
+            self._totals[SOCKET_DISCONNECTION].add(second, 1)
+            self._reason(SOCKET_DISCONNECTION, None, event.reason or NO_REASON, second, 1)
+
+    def _reason(
+        self, metric: str, server: str | None, reason: str, second: int, count: int
+    ) -> None:
+        """Count by reason, with ``(other)`` past the caps (per metric, and on server pairs)."""
+        key = (metric, server, reason)
+        ring = self._reasons.get(key)
+        if ring is None:
+            limit = MAX_SERVER_REASONS if server is not None else MAX_REASONS
+            counter = "servers" if server is not None else metric
+            if self._reason_counts.get(counter, 0) >= limit:
+                key = (metric, server, OTHER)
+                ring = self._reasons.get(key)
+            else:
+                self._reason_counts[counter] = self._reason_counts.get(counter, 0) + 1
+            if ring is None:
+                ring = self._reasons[key] = Ring(self.window)
+        ring.add(second, count)
+        if second > self._reason_seen.get(key, second - 1):
+            self._reason_seen[key] = second
 
     def _event(self, event: EventReceived | EventSent, received: bool) -> None:
         if event.nsp in self.ignored_namespaces:
@@ -192,6 +218,10 @@ class Rates:
         else:
             stats.sent.add(second, 1)
             stats.total_sent += 1
+        history = self.name_history
+        history.add(event.name, second, received)
+        if key[1] == OTHER and event.name != OTHER:  # the "(other)" row can be plotted too
+            history.add(OTHER, second, received)
 
     def _ring(self, rings: dict[tuple[str, str], Ring], key: tuple[str, str]) -> Ring:
         ring = rings.get(key)
@@ -201,9 +231,19 @@ class Rates:
 
     # --- queries ---------------------------------------------------------------
 
-    def _source(self, metric: str, server: str | None, namespace: str | None) -> Ring | None:
+    def _source(
+        self, metric: str, server: str | None, namespace: str | None, reason: str | None = None
+    ) -> Ring | None:
         if metric not in self._totals:
             raise ValueError(f"unknown metric {metric!r}; known: {', '.join(METRICS)}")
+        if reason is not None:
+            if metric not in REASON_METRICS:
+                raise ValueError(f"{metric} is not counted by reason")
+            if metric == SOCKET_DISCONNECTION and server is not None:
+                raise ValueError("socket events carry no server id")
+            return self._reasons.get((metric, server, reason))
+        if metric == SOCKET_DISCONNECTION and (server, namespace) != (None, None):
+            raise ValueError(f"{metric} is counted over all servers and namespaces")
         if server is not None:
             if metric not in SERVER_METRICS:
                 raise ValueError(f"{metric} is counted per namespace, not per server")
@@ -224,9 +264,10 @@ class Rates:
         namespace: str | None = None,
         last_seconds: int = 60,
         now: float | None = None,
+        reason: str | None = None,
     ) -> list[tuple[int, float]]:
         """One ``(second, value)`` per second up to ``now`` (default: newest data), zeros too."""
-        ring = self._source(metric, server, namespace)
+        ring = self._source(metric, server, namespace, reason)
         end = self._end(now)
         if end is None:
             return []
@@ -290,13 +331,34 @@ class Rates:
         )
         return [(name, row[0], row[1], int(row[2])) for name, row in ranked[:n]]
 
-    def disconnection_reasons(self, last_seconds: int = 60) -> list[tuple[str, int]]:
-        """Raw disconnections by reason (Node only sends reasons), most frequent first."""
+    def reasons(
+        self, metric: str = "rawDisconnection", server: str | None = None, last_seconds: int = 60
+    ) -> list[str]:
+        """Reasons counted in the last ``last_seconds``, in name order; cheap enough per frame.
+
+        ``rawDisconnection``: from the stats, where Node sends them (python-socketio
+        sends none: its disconnections count under ``NO_REASON``); ``socketDisconnection``:
+        from ``socket_disconnected``, which both servers send in development mode.
+        """
+        if self.newest is None:
+            return []
+        first = self.newest - min(last_seconds, self.window) + 1
+        return sorted(
+            reason
+            for (kind, where, reason), seen in self._reason_seen.items()
+            if kind == metric and where == server and seen >= first
+        )
+
+    def disconnection_reasons(
+        self, last_seconds: int = 60, server: str | None = None, metric: str = "rawDisconnection"
+    ) -> list[tuple[str, int]]:
+        """Disconnections by reason over the last ``last_seconds``, most frequent first."""
         if self.newest is None:
             return []
         first = self.newest - min(last_seconds, self.window) + 1
         counts = [
-            (reason, int(ring.total(first, self.newest))) for reason, ring in self._reasons.items()
+            (reason, int(self._reasons[(metric, server, reason)].total(first, self.newest)))
+            for reason in self.reasons(metric, server, last_seconds)
         ]
         return sorted((c for c in counts if c[1]), key=lambda c: (-c[1], c[0]))
 

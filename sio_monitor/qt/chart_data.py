@@ -16,7 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from sio_monitor.domain.chart_series import GaugeHistory, SeriesSpec
-from sio_monitor.domain.rates import EVENT_METRICS, Rates
+from sio_monitor.domain.name_history import NameHistory
+from sio_monitor.domain.rates import SERVER_METRICS, Rates
 
 #: Seconds before the live edge re-read on every redraw.
 TAIL_SECONDS = 10
@@ -55,7 +56,6 @@ class SeriesReader:
         self,
         rates: Rates,
         gauges: GaugeHistory,
-        names: GaugeHistory,
         specs: list[SeriesSpec],
         end: int,
         span: int,
@@ -74,9 +74,10 @@ class SeriesReader:
         for spec in specs:
             if spec.source == "rates":
                 out[spec.key] = self._rate_arrays(rates, spec, end, span)
+            elif spec.source == "names":
+                out[spec.key] = name_arrays(rates.name_history, str(spec.gauge), end, span)
             else:
-                history = names if spec.source == "names" else gauges
-                out[spec.key] = gauge_arrays(history, spec.gauge, end, span)
+                out[spec.key] = gauge_arrays(gauges, spec.gauge, end, span)
         for key in [k for k in self._held if k not in out]:
             del self._held[key]
         return out
@@ -87,16 +88,21 @@ class SeriesReader:
         moved = end - held.end if held is not None else -1
         if held is not None and held.span == span and 0 <= moved < span - TAIL_SECONDS:
             fresh = moved + TAIL_SECONDS
-            points = rates.series(spec.metric, spec.server, spec.namespace, fresh, end)
+            points = rates.series(
+                spec.metric, spec.server, spec.namespace, fresh, end, reason=spec.reason
+            )
             values = np.empty(span)
             values[: span - moved] = held.values[moved:]
             values[span - fresh :] = [value for _, value in points]
         else:
-            points = rates.series(spec.metric, spec.server, spec.namespace, span, end)
+            points = rates.series(
+                spec.metric, spec.server, spec.namespace, span, end, reason=spec.reason
+            )
             values = np.array([value for _, value in points], dtype=float)
         self._held[spec.key] = _Held(end, span, values)
         seconds = np.arange(end - span + 1, end + 1, dtype=float)
-        reported = None if spec.metric in EVENT_METRICS else rates.stats_complete_until()
+        stats = spec.metric in SERVER_METRICS
+        reported = rates.stats_complete_until(spec.server) if stats else None
         if reported is not None and reported < end:
             keep = max(0, span - (end - reported))  # unreported seconds are not zeros
             return seconds[:keep], values[:keep]
@@ -119,6 +125,17 @@ def gauge_arrays(history: GaugeHistory, key: object, end: int, span: int) -> Arr
     np.maximum.accumulate(index, out=index)
     known = index >= 0
     return seconds[known].astype(float), values[index[known]]
+
+
+def name_arrays(history: NameHistory, name: str, end: int, span: int) -> Arrays:
+    """An event name's events per second, in and out summed, from its first exact second."""
+    series = history.series(name, end, span)
+    if series is None or not len(series):
+        return _EMPTY, _EMPTY
+    values = np.frombuffer(series.received, dtype=np.uint32).astype(float)
+    values += np.frombuffer(series.sent, dtype=np.uint32)
+    seconds = np.arange(series.first, series.first + len(values), dtype=float)
+    return seconds, values
 
 
 _EMPTY = np.zeros(0)

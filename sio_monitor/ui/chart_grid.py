@@ -20,6 +20,7 @@ from sio_monitor.domain.chart_series import (
     CONNECTIONS,
     EVENTS,
     PACKETS,
+    REASONS,
 )
 from sio_monitor.ui.chart_plot import ChartTheme, LivePlot
 
@@ -28,17 +29,23 @@ TITLES = {
     BYTES: "Bytes per second",
     PACKETS: "Packets per second",
     CONNECTIONS: "Connections and disconnections per second",
+    REASONS: "Disconnections per second by reason",
     CLIENTS: "Connected clients and sockets per namespace",
 }
 # The events chart is the busiest (totals, namespaces, picked names): it gets
-# the whole first row, room for a four-column legend.
+# the whole first row, room for a four-column legend. Connections and their
+# reasons sit side by side, the clients under them. Key, row, column, columns
+# spanned, legend columns (reasons are long: "server shutting down").
 PLACES = (
-    (EVENTS, 0, 0, 2),
-    (BYTES, 1, 0, 1),
-    (PACKETS, 1, 1, 1),
-    (CONNECTIONS, 2, 0, 1),
-    (CLIENTS, 2, 1, 1),
+    (EVENTS, 0, 0, 2, 4),
+    (BYTES, 1, 0, 1, 3),
+    (PACKETS, 1, 1, 1, 3),
+    (CONNECTIONS, 2, 0, 1, 3),
+    (REASONS, 2, 1, 1, 2),
+    (CLIENTS, 3, 0, 2, 4),
 )
+#: Relative row heights: the events chart carries the most curves, the clients the fewest.
+ROW_STRETCH = (5, 4, 4, 3)
 
 
 class ChartGrid(pg.GraphicsLayoutWidget):
@@ -51,10 +58,12 @@ class ChartGrid(pg.GraphicsLayoutWidget):
         self.setObjectName("throughputPlots")
         self.ci.setSpacing(4)
         self.plots: dict[str, LivePlot] = {}
-        for key, row, col, span in PLACES:
+        for key, row, col, span, legend_columns in PLACES:
             self.plots[key] = LivePlot(
-                self.ci, key, TITLES[key], CHART_UNITS[key], row, col, span, 2 + span
+                self.ci, key, TITLES[key], CHART_UNITS[key], row, col, span, legend_columns
             )
+        for row, stretch in enumerate(ROW_STRETCH):
+            self.ci.layout.setRowStretchFactor(row, stretch)
         self._syncing = False
         for plot in self.plots.values():
             plot.view.sigXRangeChanged.connect(lambda _v, r, p=plot: self._x_changed(p, r))

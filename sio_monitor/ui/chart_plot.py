@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF
-from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QGraphicsItem
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsSimpleTextItem
 
 from sio_monitor.domain.chart_series import SeriesSpec, format_exact
 from sio_monitor.domain.format import format_si
@@ -39,9 +39,15 @@ class ChartTheme:
     names: tuple[str, ...]
 
     def colour(self, role: str) -> str:
-        """``ns3-out``: light shade of the fourth namespace pair; ``name2``: a picked name's."""
+        """``ns3-out``: light shade of the fourth namespace pair; ``name2``: a picked name's.
+
+        ``reason1``: the second disconnection reason's, from the names' palette
+        (another chart, so the colours cannot be confused).
+        """
         if role in self.roles:
             return self.roles[role]
+        if role.startswith("reason"):
+            return self.names[int(role[6:]) % len(self.names)]
         if role.startswith("ns"):
             index, _, side = role[2:].partition("-")
             pair = self.namespace_pairs[int(index) % len(self.namespace_pairs)]
@@ -161,6 +167,13 @@ class LivePlot:
             self.plot.addItem(item, ignoreBounds=True)
             item.setZValue(20)
             item.hide()
+        # A line said in place of curves; a plain-text item (it may quote the network).
+        self.note = QGraphicsSimpleTextItem(self.view)
+        self.note_text = ""
+        self.note.setFont(font)
+        self.note.setZValue(20)
+        self.note.hide()
+        self.view.sigResized.connect(self._place_note)
         self.set_title(title)
 
     # --- data ----------------------------------------------------------------------
@@ -230,6 +243,24 @@ class LivePlot:
         free = max(0.4, 1.0 - legend / height) if height > 0 else 0.7
         self.plot.setYRange(0, max(top * Y_HEADROOM / free, 1.0), padding=0)
 
+    def set_note(self, text: str, detail: str = "") -> None:
+        """Show one line in the middle of the chart (``detail`` as its tooltip), or none."""
+        if text != self.note_text:
+            self.note_text = text
+            self._place_note()
+        self.note.setToolTip(detail)
+        self.note.setVisible(bool(text))
+
+    def _place_note(self, *_: object) -> None:
+        """Centre the line, shortened with an ellipsis where the chart is too narrow for it."""
+        width, height = self.view.width(), self.view.height()
+        metrics = QFontMetricsF(self.note.font())
+        self.note.setText(
+            metrics.elidedText(self.note_text, Qt.TextElideMode.ElideRight, max(0.0, width - 8))
+        )
+        box = self.note.boundingRect()
+        self.note.setPos(max(4.0, (width - box.width()) / 2), max(4.0, (height - box.height()) / 2))
+
     # --- hover read-out ------------------------------------------------------------
 
     def readout_text(self, x: float) -> str:
@@ -283,6 +314,7 @@ class LivePlot:
         self.readout.fill = pg.mkBrush(theme.readout_fill)
         self.readout.border = pg.mkPen(theme.foreground, width=1)
         self.readout.update()
+        self.note.setBrush(QBrush(QColor(theme.foreground)))
         self._rebuild_legend()
 
     def _new_legend(self) -> pg.LegendItem:

@@ -4,8 +4,9 @@ Nothing here runs per event. The panel reads the rate buffers on its own
 timer (10 Hz, only while visible), and redraws only when what it would show
 changed: the live edge moves once a second, so most ticks cost a comparison.
 A second, always-running 1 Hz timer samples what the rates do not keep over
-time (clients, sockets per namespace, the rate of each busy event name) so the
-history is there when the panel is shown.
+time (clients, sockets per namespace) so the history is there when the panel
+is shown; event names need no sampling, the rates keep each one's exact
+per-second history.
 """
 
 from __future__ import annotations
@@ -21,11 +22,14 @@ from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 from sio_monitor.domain.chart_series import (
     CLIENTS,
     EVENTS,
+    REASONS,
     ChartSampler,
     gauge_plan,
     live_end,
     rate_plan,
+    sparks,
 )
+from sio_monitor.domain.disconnect_reasons import RAW, ReasonPlan, reason_plan
 from sio_monitor.domain.rates import Rates
 from sio_monitor.qt.bridge import EventBridge
 from sio_monitor.qt.chart_data import SeriesReader
@@ -67,6 +71,7 @@ class ThroughputCharts(QWidget):
         self._view_key: tuple[object, ...] | None = None
         self._fresh_key: tuple[int, ...] | None = None
         self._drawn_at = 0.0
+        self._reasons: ReasonPlan | None = None
         self.theme: ChartTheme = LIGHT
 
         self.controls = ChartControls(self)
@@ -154,7 +159,12 @@ class ThroughputCharts(QWidget):
         self.redraw(force=True)
 
     def toggle_event_name(self, name: str) -> None:
-        """Plot an event name's rate in the events chart, or stop plotting it."""
+        """Plot an event name's events per second in the events chart, or stop plotting it.
+
+        The curve covers the whole window, before the click too, from the
+        rates' name history (from the name's first exact second if it holds
+        less).
+        """
         if name in self.picked:
             del self.picked[name]
         else:
@@ -207,7 +217,7 @@ class ThroughputCharts(QWidget):
         second = int(self.clock() if now is None else now)
         rates = self._bridge.rates
         hidden = (self._bridge.admin_namespace,)
-        self.sampler.sample(rates, self._bridge.topology, second, hidden, keep=self.picked)
+        self.sampler.sample(rates, self._bridge.topology, second, hidden)
         self.controls.add_servers(rates.servers())
         if not self.paused:
             self._update_tables()
@@ -231,6 +241,7 @@ class ThroughputCharts(QWidget):
         else:
             end = live_end(rates.newest, self.clock())
         production = topology.mode == "production" and bool(topology.features)
+        reasons = reason_plan(rates, self.server, self.window, not production)
         # One namespace's curves would only repeat the totals.
         busy = self.sampler.busy_namespaces
         namespaces = busy if len(busy) > 1 else []
@@ -243,8 +254,9 @@ class ThroughputCharts(QWidget):
             tuple(namespaces),
             tuple(gauge_namespaces),
             tuple(self.picked.items()),
+            reasons,
         )
-        fresh_key = (self._bridge.applied_events, *self.sampler.version)
+        fresh_key = (self._bridge.applied_events, self.sampler.version)
         unchanged = view_key == self._view_key and (
             self.paused
             or fresh_key == self._fresh_key
@@ -256,13 +268,14 @@ class ThroughputCharts(QWidget):
         self.redraws += 1
 
         plan = rate_plan(production, self.server, namespaces, self.picked)
+        plan[REASONS] = reasons.specs(self.server)
         plan[CLIENTS] = gauge_plan(self.server, gauge_namespaces)
+        self._reasons = reasons
         if force:
             self.reader.invalidate()
         data = self.reader.read(
             rates,
             self.sampler.gauges,
-            self.sampler.names,
             [spec for specs in plan.values() for spec in specs],
             end,
             self.window,
@@ -270,6 +283,7 @@ class ThroughputCharts(QWidget):
         )
         for key, plot in self.plots.items():
             plot.set_series(plan[key], data)
+        self.plots[REASONS].set_note(reasons.note, reasons.detail)
         self._set_titles(production)
         if self.following:
             self.graphics.set_x_range(end - self.window + 1, end)
@@ -277,7 +291,10 @@ class ThroughputCharts(QWidget):
             plot.fit_y()
             if plot.readout_visible():
                 plot.show_readout(plot.crosshair.value())
-        self.reasons_table.set_rows(rates.disconnection_reasons(last_seconds=self.window))
+        server = self.server if reasons.metric == RAW else None
+        self.reasons_table.set_rows(
+            rates.disconnection_reasons(self.window, server, reasons.metric)
+        )
         self._last_end = end
         self._show_status()
         return True
@@ -289,6 +306,8 @@ class ThroughputCharts(QWidget):
                 title = PRODUCTION_TITLE + suffix if production else TITLES[EVENTS]
                 if self.server and not production:
                     title += " · all servers (events carry no server id)"
+            elif key == REASONS and self._reasons is not None:
+                title = self._reasons.title
             else:
                 title = TITLES[key] + suffix
             if title != plot.title:
@@ -315,7 +334,14 @@ class ThroughputCharts(QWidget):
 
     def _update_tables(self) -> None:
         picked = {name: self.theme.colour(f"name{slot}") for name, slot in self.picked.items()}
-        self.top_table.set_rows(self.sampler.top_rows, self.sampler.sparks(), picked)
+        rows, second = self.sampler.top_rows, self.sampler.second
+        rates = self._bridge.rates
+        lines = (
+            sparks(rates.name_history, [row[0] for row in rows], live_end(rates.newest, second))
+            if second is not None
+            else [[] for _ in rows]
+        )
+        self.top_table.set_rows(rows, lines, picked)
 
     def _show_status(self) -> None:
         self.controls.set_following(self.following, self.paused)

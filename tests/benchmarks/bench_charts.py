@@ -8,8 +8,10 @@ makes, letting Qt run its timers and paint between batches: once with the
 panel hidden, once visible and redrawing. The stream's timestamps follow the
 wall clock at the hidden rate, so the live edge moves once a second as it does
 for real. Part two fills every buffer for an hour and times one redraw of all
-charts at the 1 h window. Figures are ratios against baselines measured in
-the same run; absolute times are printed for context only.
+charts at the 1 h window, three event names plotted. Part three measures the
+per-name history: its share of ``Rates.apply`` and its memory after an hour
+of 5,000 distinct names. Figures are ratios against baselines measured in
+the same run; absolute times and sizes are printed for context only.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import gc
 import os
 import statistics
 import time
+import tracemalloc
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -33,6 +36,8 @@ from sio_monitor.domain.events import (
     NamespaceCount,
     ServerStatsReceived,
 )
+from sio_monitor.domain.name_history import NameHistory
+from sio_monitor.domain.rates import Rates
 from sio_monitor.qt.bridge import EventBridge
 from sio_monitor.ui.charts import ThroughputCharts
 
@@ -137,6 +142,8 @@ def full_hour(app: QApplication) -> tuple[ThroughputCharts, int]:
                 bridge.sink(stats(server, second, 3))
         bridge.flush()
         panel.sample(now=second)
+    for name in NAMES[:3]:
+        panel.toggle_event_name(name)
     panel.show()
     app.processEvents()
     return panel, end
@@ -191,6 +198,50 @@ def time_reads(panel: ThroughputCharts, end: int, repeats: int) -> float:
     return statistics.median(times)
 
 
+def history_share(events: int = 200_000) -> tuple[float, float]:
+    """Seconds for ``Rates.apply`` of a development stream, with the name history and without."""
+    batch = [event for part in stream(time.time(), 50_000, events / 50_000) for event in part]
+    times: dict[bool, list[float]] = {True: [], False: []}
+    for _ in range(3):
+        for keep in (True, False):
+            rates = Rates()
+            if not keep:
+                rates.name_history.add = lambda *args, **kwargs: None  # type: ignore[method-assign]
+            gc.collect()
+            started = time.perf_counter()
+            rates.apply(batch)
+            times[keep].append(time.perf_counter() - started)
+    return statistics.median(times[True]), statistics.median(times[False])
+
+
+def hour_of_names(names: int, per_second: int) -> NameHistory:
+    """An hour of ``names`` distinct names: half the events from eight busy names, half cycling."""
+    history = NameHistory()
+    start = int(time.time()) - 3600
+    quiet = 0
+    for second in range(start, start + 3600):
+        for k in range(per_second):
+            if k < per_second // 2:
+                name = NAMES[k % len(NAMES)]
+            else:
+                name, quiet = f"user:{quiet % names}:update", quiet + 1
+            history.add(name, second, k % 3 != 0)
+    return history
+
+
+def history_memory(names: int = 5_000, per_second: int = 200) -> tuple[NameHistory, int, float]:
+    """The history after that hour, the bytes it holds (traced) and the time per event."""
+    started = time.perf_counter()
+    hour_of_names(names, per_second)
+    per_add = (time.perf_counter() - started) / (3600 * per_second)
+    gc.collect()
+    tracemalloc.start()
+    history = hour_of_names(names, per_second)
+    held = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    return history, held, per_add
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=3.0, help="wall seconds per ingest run")
@@ -241,6 +292,18 @@ def main() -> None:
     print(f"  1 h full redraw / the redraw timer's tick ({tick * 1000:.0f} ms): {hour / tick:.2f}")
     events = hour * statistics.median(hidden)
     print(f"  events the hidden-panel ingest applies in one 1 h full redraw: {events:,.0f}")
+
+    with_history, without = history_share()
+    print("\nper-name history (exact per-second counts for the clicked names)")
+    print(f"  Rates.apply without it (baseline)  {without * 1000:>7.1f} ms   1.00")
+    share = with_history / without
+    print(f"  Rates.apply with it                {with_history * 1000:>7.1f} ms   {share:.2f}")
+    history, held, per_add = history_memory()
+    print(
+        f"  an hour of 5,000 distinct names: {len(history)} held, {history.evictions:,} evictions,"
+        f" {held / 1e6:.1f} MB traced ({history.nbytes / 1e6:.1f} MB of count arrays),"
+        f" {per_add * 1e9:.0f} ns an event"
+    )
 
 
 if __name__ == "__main__":

@@ -9,78 +9,30 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import numpy as np
 import pytest
 from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QGuiApplication, QImage
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from sio_monitor.domain.events import (
-    AggregatedBucket,
-    ConfigReceived,
-    DomainEvent,
-    EventReceived,
-    EventSent,
-    NamespaceCount,
-    ServerStatsReceived,
-)
+from sio_monitor.domain.events import ConfigReceived, DomainEvent
 from sio_monitor.qt.bridge import EventBridge
 from sio_monitor.store.export import HEADER
 from sio_monitor.ui.chart_plot import DARK, LIGHT
 from sio_monitor.ui.charts import ThroughputCharts
+from tests.qt.chart_stream import (
+    DEV,
+    NOW,
+    PRODUCTION,
+    curve,
+    development_stream,
+    events,
+    feed,
+    labels,
+    shown_panel,
+    stats,
+)
 from tests.qt.screens import save_screenshot
-
-NOW = 1_795_311_600
-DEV = frozenset({"ALL_EVENTS", "AGGREGATED_EVENTS", "EMIT", "JOIN", "LEAVE"})
-PRODUCTION = frozenset({"AGGREGATED_EVENTS"})
-
-
-def stats(
-    server: str,
-    seconds: range,
-    counts: dict[str, int],
-    clients: int = 0,
-    namespaces: dict[str, int] | None = None,
-    reason: str | None = None,
-) -> ServerStatsReceived:
-    """One stats message carrying ``counts`` for every second of ``seconds``."""
-    buckets = tuple(
-        AggregatedBucket(float(s), kind, count, reason if kind == "rawDisconnection" else None)
-        for s in seconds
-        for kind, count in counts.items()
-    )
-    spread = tuple(NamespaceCount(n, c) for n, c in (namespaces or {}).items())
-    return ServerStatsReceived(
-        server, f"host-{server}", 7, 60.0, clients, 0, spread, buckets, float(seconds[-1] + 1)
-    )
-
-
-def events(second: int, nsp: str, name: str, received: int, sent: int) -> list[DomainEvent]:
-    out: list[DomainEvent] = [
-        EventReceived(nsp, f"s{k}", name, (), second + k / (received + 1)) for k in range(received)
-    ]
-    out += [EventSent(nsp, f"s{k}", name, (), second + k / (sent + 1)) for k in range(sent)]
-    return out
-
-
-def feed(bridge: EventBridge, *batch: DomainEvent) -> None:
-    for event in batch:
-        bridge.sink(event)
-    bridge.flush()
-
-
-def curve(panel: ThroughputCharts, chart: str, label: str) -> tuple[np.ndarray, np.ndarray]:
-    plot = panel.plots[chart]
-    for key, spec in plot.specs.items():
-        if spec.label == label:
-            xs, ys = plot.curves[key].getData()
-            return xs, ys
-    raise AssertionError(f"no {label!r} curve in {chart}: {[s.label for s in plot.specs.values()]}")
-
-
-def labels(panel: ThroughputCharts, chart: str) -> list[str]:
-    return [spec.label for spec in panel.plots[chart].specs.values()]
 
 
 @pytest.fixture
@@ -90,41 +42,7 @@ def bridge() -> EventBridge:
 
 @pytest.fixture
 def panel(qtbot: QtBot, bridge: EventBridge) -> Iterator[ThroughputCharts]:
-    panel = ThroughputCharts(bridge)
-    panel.clock = lambda: NOW
-    qtbot.addWidget(panel)
-    panel.resize(1200, 780)
-    panel.show()
-    qtbot.waitExposed(panel)
-    yield panel
-    panel.hide()
-
-
-def development_stream(bridge: EventBridge, panel: ThroughputCharts, last: int = NOW) -> None:
-    """Ten seconds of two servers and two namespaces, sampled each second as the timer would."""
-    feed(bridge, ConfigReceived(DEV, NOW - 60))
-    for second in range(last - 9, last + 1):
-        k = second - (last - 9)
-        feed(
-            bridge,
-            stats(
-                "node-a",
-                range(second, second + 1),
-                {"bytesIn": 1000 * k, "packetsIn": 10 + k},
-                clients=12,
-                namespaces={"/": 7, "/chat": 5},
-            ),
-            stats(
-                "node-b",
-                range(second, second + 1),
-                {"bytesIn": 3, "packetsIn": 1},
-                clients=4,
-                namespaces={"/": 4},
-            ),
-            *events(second, "/", "chat:message", received=k, sent=2 * k),
-            *events(second, "/chat", "typing", received=1, sent=0),
-        )
-        panel.sample(now=second)
+    yield from shown_panel(qtbot, bridge)
 
 
 # --- following the stream ------------------------------------------------------------
@@ -322,13 +240,15 @@ def test_top_events_list_names_with_rates_and_a_click_plots_one(
     assert table.names() == ["chat:message", "typing"]
     # the last five seconds received 5..9 and sent twice that; 3 * (0 + ... + 9) in all
     assert [table.item(0, c).text() for c in range(1, 4)] == ["7 /s", "14 /s", "135"]
-    assert len(table.spark(0)) == 9  # one a second since the name's first event
+    # exact counts a second, from the first second counted up to the live edge
+    assert table.spark(0) == [3.0 * k for k in range(9)]
     rect = table.visualItemRect(table.item(0, 0))
     qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     assert "chat:message" in panel.picked
     panel.redraw(now=NOW)
     xs, ys = curve(panel, "events", "chat:message (in+out)")
-    assert xs[-1] == NOW and ys[-1] == pytest.approx(sum(3 * k for k in range(5, 10)) / 5)
+    assert xs.tolist() == list(range(NOW - 9, NOW + 1))  # before the click too
+    assert ys.tolist() == [3 * k for k in range(10)]  # received k and sent 2k each second
     assert table.item(0, 0).font().bold()
     qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     assert "chat:message (in+out)" not in labels(panel, "events")
@@ -346,18 +266,6 @@ def test_network_text_is_never_markup(panel: ThroughputCharts, bridge: EventBrid
     assert label.item.toPlainText() == f"{name} (in+out)"
     plot.show_readout(NOW)
     assert name in plot.readout.textItem.toPlainText()
-
-
-def test_disconnection_reasons_are_listed(panel: ThroughputCharts, bridge: EventBridge) -> None:
-    feed(
-        bridge,
-        ConfigReceived(DEV, NOW),
-        stats("n", range(NOW - 2, NOW + 1), {"rawDisconnection": 2}, reason="transport close"),
-        stats("n", range(NOW - 1, NOW + 1), {"rawDisconnection": 1}, reason="ping timeout"),
-    )
-    panel.redraw(now=NOW)
-    assert panel.reasons_table.reasons() == [("transport close", "6"), ("ping timeout", "2")]
-    assert curve(panel, "connections", "disconnections")[1][-3:].tolist() == [2, 3, 3]
 
 
 # --- export, looks, visibility ---------------------------------------------------------------

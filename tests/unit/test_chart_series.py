@@ -20,9 +20,22 @@ from sio_monitor.domain.chart_series import (
     summed_sockets,
     topology_counts,
 )
-from sio_monitor.domain.rates import Rates
+from sio_monitor.domain.disconnect_reasons import (
+    MAX_REASON_CURVES,
+    NO_REASONS,
+    NONE_IN_WINDOW,
+    RAW,
+    reason_plan,
+)
+from sio_monitor.domain.rates import SOCKET_DISCONNECTION, Rates
 from sio_monitor.domain.topology import Topology
-from sio_monitor.qt.chart_data import FULL_EVERY, TAIL_SECONDS, SeriesReader, gauge_arrays
+from sio_monitor.qt.chart_data import (
+    FULL_EVERY,
+    TAIL_SECONDS,
+    SeriesReader,
+    gauge_arrays,
+    name_arrays,
+)
 from sio_monitor.store.export import HEADER, ExportSeries, safe_text, write_series_csv
 
 T0 = 1_795_311_600
@@ -126,6 +139,60 @@ def test_topology_counts_sum_servers_and_hide_the_admin_namespace() -> None:
     assert summed_sockets(counts) == {"/": 9, "/chat": 4}
 
 
+# --- disconnection reasons ----------------------------------------------------------------
+
+
+def disconnections(second: int, reason: str | None, count: int = 1, server: str = "s"):
+    bucket = ev.AggregatedBucket(float(second), "rawDisconnection", count, reason)
+    return ev.ServerStatsReceived(server, "h", 1, 1.0, 0, 0, (), (bucket,), float(second + 1))
+
+
+def test_reasons_from_the_stats_come_first_and_per_server() -> None:
+    rates = Rates()
+    rates.apply([disconnections(T0, "ping timeout", server="a")])
+    rates.apply([disconnections(T0, "transport close", server="b")])
+    rates.apply([ev.SocketDisconnected("/", "x", "client namespace disconnect", T0)])
+    plan = reason_plan(rates, None, 60, development=True)
+    assert plan.metric == RAW and plan.reasons == ("ping timeout", "transport close")
+    assert plan.note == "" and [s.label for s in plan.specs(None)] == list(plan.reasons)
+    one = reason_plan(rates, "b", 60, development=True)
+    assert one.reasons == ("transport close",) and one.title.endswith("server b")
+    (spec,) = one.specs("b")
+    assert (spec.metric, spec.server, spec.reason, spec.role) == (
+        RAW,
+        "b",
+        "transport close",
+        "reason0",
+    )
+
+
+def test_python_reasons_come_from_socket_events_in_development_mode() -> None:
+    rates = Rates()
+    rates.apply([disconnections(T0, None, 2)])  # python's stats: no reason
+    rates.apply([ev.SocketDisconnected("/", "x", "transport close", T0)])
+    plan = reason_plan(rates, "s", 60, development=True)
+    assert plan.metric == SOCKET_DISCONNECTION and plan.reasons == ("transport close",)
+    assert plan.title.startswith("Socket disconnections") and plan.title.endswith("all servers")
+    assert all(spec.server is None for spec in plan.specs("s"))
+    production = reason_plan(rates, None, 60, development=False)
+    assert production.reasons == () and production.note == NO_REASONS
+
+
+def test_no_disconnections_say_so() -> None:
+    assert reason_plan(Rates(), None, 60, development=True).note == NONE_IN_WINDOW
+    rates = Rates()
+    rates.apply([disconnections(T0, "ping timeout")])
+    rates.apply([disconnections(T0 + 100, "transport close")])
+    assert reason_plan(rates, None, 60, development=True).reasons == ("transport close",)
+
+
+def test_the_most_frequent_reasons_get_the_curves() -> None:
+    rates = Rates()
+    rates.apply([disconnections(T0, f"r{k}", count=k + 1) for k in range(9)])
+    plan = reason_plan(rates, None, 60, development=True)
+    assert plan.reasons == tuple(f"r{k}" for k in range(9 - MAX_REASON_CURVES, 9))
+
+
 # --- gauge history ----------------------------------------------------------------------------
 
 
@@ -149,20 +216,11 @@ def test_a_full_history_keeps_the_keys_it_met_first() -> None:
     history = GaugeHistory(window=10, max_keys=2)
     history.set("a", T0, 1)
     history.set("b", T0, 1)
-    history.set("c", T0 + 1, 1)
-    assert history.keys() == ["a", "b"]
-
-
-def test_an_evicting_history_replaces_the_stalest_key() -> None:
-    history = GaugeHistory(window=10, max_keys=2, evict=True)
-    history.set("old", T0, 1)
-    history.set("busy", T0 + 5, 1)
     version = history.version
-    history.set("new", T0 + 6, 1)
-    assert sorted(history.keys()) == ["busy", "new"]
-    assert history.version > version
+    history.set("c", T0 + 1, 1)
+    assert history.keys() == ["a", "b"] and history.version == version
     history.clear()
-    assert history.keys() == []
+    assert history.keys() == [] and history.version > version
 
 
 # --- reading into arrays --------------------------------------------------------------------
@@ -179,19 +237,28 @@ def test_the_reader_shifts_and_rereads_only_the_tail() -> None:
     rates.apply([bytes_in(T0 - k, k) for k in range(100)])
     (spec,) = rate_plan(False, None, [])["bytes"][:1]
     empty = GaugeHistory()
-    first = reader.read(rates, empty, empty, [spec], T0, 60, clock=0.0)[spec.key]
+    first = reader.read(rates, empty, [spec], T0, 60, clock=0.0)[spec.key]
     assert first[0].tolist() == list(range(T0 - 59, T0 + 1)) and first[1][-1] == 0
     rates.apply([bytes_in(T0 + 1, 500), bytes_in(T0 - TAIL_SECONDS + 2, 1000)])
-    xs, ys = reader.read(rates, empty, empty, [spec], T0 + 1, 60, clock=1.0)[spec.key]
+    xs, ys = reader.read(rates, empty, [spec], T0 + 1, 60, clock=1.0)[spec.key]
     full = rates.series("bytesIn", last_seconds=60, now=T0 + 1)
     assert xs.tolist() == [s for s, _ in full] and ys.tolist() == [v for _, v in full]
     assert reader.full_reads == 1
     assert ys is not first[1]  # pyqtgraph keeps the arrays it was given: never reuse them
     rates.apply([bytes_in(T0 - 40, 7)])  # later than the tail: waits for the next full read
-    _, ys = reader.read(rates, empty, empty, [spec], T0 + 1, 60, clock=2.0)[spec.key]
+    _, ys = reader.read(rates, empty, [spec], T0 + 1, 60, clock=2.0)[spec.key]
     assert ys[-42] == 40
-    _, ys = reader.read(rates, empty, empty, [spec], T0 + 1, 60, clock=2.0 + FULL_EVERY)[spec.key]
+    _, ys = reader.read(rates, empty, [spec], T0 + 1, 60, clock=2.0 + FULL_EVERY)[spec.key]
     assert ys[-42] == 47 and reader.full_reads == 2
+
+
+def test_name_arrays_sum_in_and_out_from_the_first_exact_second() -> None:
+    rates = Rates()
+    rates.apply([ev.EventReceived("/", "s", "move", (), T0 + 0.5) for _ in range(3)])
+    rates.apply([ev.EventSent("/", "s", "move", (), T0 + 2.5)])
+    xs, ys = name_arrays(rates.name_history, "move", T0 + 3, 60)
+    assert xs.tolist() == [T0, T0 + 1, T0 + 2, T0 + 3] and ys.tolist() == [3, 0, 1, 0]
+    assert name_arrays(rates.name_history, "other", T0, 60)[0].size == 0
 
 
 def test_gauge_arrays_fill_gaps_like_the_history() -> None:

@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 
 from sio_monitor.domain import events as ev
-from sio_monitor.domain.rates import METRICS, NAME_WINDOW, OTHER, Rates, Ring
+from sio_monitor.domain.rates import (
+    METRICS,
+    NAME_WINDOW,
+    NO_REASON,
+    OTHER,
+    SOCKET_DISCONNECTION,
+    Rates,
+    Ring,
+)
 from tests.unit.sessions import FLAVOURS, decoded
 
 T0 = 1_795_311_600
@@ -70,6 +78,104 @@ def test_node_disconnection_reasons() -> None:
     rates = Rates()
     rates.apply(decoded("node"))
     assert rates.disconnection_reasons(last_seconds=3600) == [("transport close", 2)]
+    (server,) = rates.servers()
+    assert rates.disconnection_reasons(3600, server=server) == [("transport close", 2)]
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_socket_disconnections_carry_a_reason_from_both_servers(flavour: str) -> None:
+    events = decoded(flavour)
+    rates = Rates(ignored_namespaces=("/admin",))
+    rates.apply(events)
+    gone = [e for e in events if isinstance(e, ev.SocketDisconnected) and e.nsp != "/admin"]
+    assert len(gone) == 2
+    assert rates.reasons(SOCKET_DISCONNECTION, last_seconds=3600) == ["transport close"]
+    assert rates.total(SOCKET_DISCONNECTION) == 2
+    raw = rates.reasons("rawDisconnection", last_seconds=3600)
+    assert raw == (["transport close"] if flavour == "node" else [NO_REASON])
+
+
+def test_reasons_per_second_per_server_and_summed() -> None:
+    rates = Rates()
+    rates.apply(
+        [
+            stats(T0 + 2, (T0, "rawDisconnection", 3), (T0 + 1, "rawDisconnection", 1), reason="a"),
+            stats(T0 + 2, (T0 + 1, "rawDisconnection", 2), server="s2", reason="a"),
+            stats(T0 + 2, (T0 + 1, "rawDisconnection", 5), server="s2", reason="b"),
+        ]
+    )
+    assert rates.series("rawDisconnection", last_seconds=2, reason="a") == [(T0, 3), (T0 + 1, 3)]
+    assert rates.series("rawDisconnection", "s2", last_seconds=1, reason="b") == [(T0 + 1, 5)]
+    assert rates.reasons(server="s1", last_seconds=60) == ["a"]
+    assert rates.reasons(last_seconds=1) == ["a", "b"]
+    assert rates.disconnection_reasons(60) == [("a", 6), ("b", 5)]
+    with pytest.raises(ValueError, match="not counted by reason"):
+        rates.series("bytesIn", reason="a")
+    with pytest.raises(ValueError, match="no server id"):
+        rates.series(SOCKET_DISCONNECTION, server="s1", reason="a")
+
+
+def test_reasons_are_capped() -> None:
+    rates = Rates()
+    rates.apply(ev.SocketDisconnected("/", f"s{k}", f"reason {k}", T0 + k / 100) for k in range(40))
+    assert len(rates.reasons(SOCKET_DISCONNECTION)) == 33  # 32 and "(other)"
+    assert dict(rates.disconnection_reasons(metric=SOCKET_DISCONNECTION))[OTHER] == 8
+
+
+# --- the stats edge in a cluster ------------------------------------------------------
+
+
+def bytes_until(server: str, received: float, first: int) -> ev.ServerStatsReceived:
+    """Stats as servers send them: 10 B a second from ``first`` to the second it is sent in."""
+    seconds = range(first, int(received) + 1)
+    return stats(received, *((s, "bytesIn", 10) for s in seconds), server=server)
+
+
+def test_the_summed_stats_edge_waits_for_every_live_server() -> None:
+    rates = Rates()
+    rates.apply([bytes_until("a", T0 + 0.1, T0 - 1), bytes_until("b", T0 + 0.2, T0 - 1)])
+    rates.apply([bytes_until("a", T0 + 2.1, T0 + 1)])  # b's next stats come a second later
+    assert rates.stats_complete_until("a") == T0 + 1
+    assert rates.stats_complete_until("b") == T0 - 1
+    assert rates.stats_complete_until() == T0 - 1
+    rates.apply([bytes_until("b", T0 + 3.2, T0 + 1)])
+    assert rates.stats_complete_until() == T0 + 1
+    assert rates.series("bytesIn", last_seconds=3, now=T0 + 1) == [
+        (T0 - 1, 20.0),
+        (T0, 20.0),
+        (T0 + 1, 20.0),
+    ]
+
+
+def test_a_server_that_stopped_reporting_stops_holding_the_edge_back() -> None:
+    rates = Rates()
+    for k in range(3):  # both report every 2 s, so each learns a 2 s interval
+        second = T0 + 2 * k
+        rates.apply(
+            [bytes_until("a", second, second - 1), bytes_until("b", second + 0.5, second - 1)]
+        )
+    b_edge = T0 + 4 - 1
+    rates.apply([bytes_until("a", T0 + 2 * k, T0 + 2 * k - 1) for k in (3, 4, 5)])
+    assert rates.stats_complete_until() == b_edge  # silent for 5.5 s: within three intervals
+    rates.apply([bytes_until("a", T0 + 12, T0 + 11)])
+    assert rates.stats_complete_until() == T0 + 11  # silent 7.5 s: b has stopped
+    assert rates.stats_complete_until("b") == b_edge
+    rates.apply([bytes_until("b", T0 + 12.5, T0 + 5)])  # back: waited for again
+    rates.apply([bytes_until("a", T0 + 14, T0 + 13)])
+    assert rates.stats_complete_until() == T0 + 11
+
+
+def test_event_names_get_an_exact_history() -> None:
+    rates = Rates(max_names=2)
+    rates.apply([received("join", T0), sent("join", T0 + 2), received("a", T0 + 2)])
+    rates.apply([received("late", T0 + 3), received("late", T0 + 3.5)])  # beyond the cap
+    series = rates.name_history.series("join", T0 + 3, 60)
+    assert series is not None and series.first == T0
+    assert series.received.tolist() == [1, 0, 0, 0] and series.sent.tolist() == [0, 0, 1, 0]
+    late = rates.name_history.series("late", T0 + 3, 60)
+    other = rates.name_history.series(OTHER, T0 + 3, 60)
+    assert late is not None and other is not None
+    assert late.received.tolist() == other.received.tolist() == [0, 0, 0, 2]
 
 
 # --- buckets ---------------------------------------------------------------------
