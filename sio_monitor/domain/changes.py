@@ -94,6 +94,10 @@ class ChangeSet:
     connection: ConnectionChanged | None = None  # the last state change in the batch
     rejected: int = 0  # malformed payloads dropped in this batch
     completeness_changed: bool = False  # is_complete() / unreported_servers() moved
+    # A server fell silent while the socket list is live: that list may hold its
+    # sockets, and only a fresh snapshot from a live node can tell which.
+    snapshot_stale: bool = False
+    reconnect_changed: bool = False  # the topology's next reconnect attempt moved
 
     def rooms_of(self, nsp: str) -> KeyChanges[str]:
         return _group(self.rooms, nsp)
@@ -145,6 +149,8 @@ class ChangeSet:
             or self.connection is not None
             or self.rejected > 0
             or self.completeness_changed
+            or self.snapshot_stale
+            or self.reconnect_changed
         )
 
     def iter_groups(self) -> Iterator[tuple[str, object, KeyChanges[str]]]:

@@ -1,10 +1,20 @@
-"""Servers as ``server_stats`` describes them, with their health and report status.
+"""Servers as ``server_stats`` describes them: their figures, their health, their reports.
 
 Behind a cluster adapter every node's stats reach every admin, so servers are
 keyed by ``serverId``. A server is judged by the rhythm of its own stats: it
-is unhealthy once it has been silent for three of its intervals, the interval
-being learnt from the gaps between its messages (2 s, the servers' default,
-until two have arrived).
+is unhealthy once it has been silent for three of its intervals. The interval
+is learnt from the server's own uptime between two messages (free of network
+jitter), or from the gaps between arrivals when uptime does not move (2 s, the
+servers' default, until two have arrived). A restart or a comeback teaches
+nothing about the rhythm, so neither moves the interval.
+
+Health has two faces. ``is_healthy(now)`` is the rule itself, for anyone
+holding a clock. ``healthy`` is the judgement the registry last passed: it
+turns false only in ``judge(now)``, which the app calls on a timer because a
+silent server sends nothing that could trigger it, and true again with the
+server's next message. Counts of a server judged unhealthy stop counting.
+Silence only counts while the monitor listens: after a reconnect every server
+gets three fresh intervals, since stats missed while away say nothing of it.
 """
 
 from __future__ import annotations
@@ -22,6 +32,17 @@ MIN_INTERVAL = 0.2
 MAX_INTERVAL = 120.0
 SMOOTHING = 0.3  # weight of the newest gap in the running estimate
 
+Moves = dict[str, tuple[int, int]]  # namespace -> (old count, new count)
+
+
+def _moves(old: dict[str, int], new: dict[str, int]) -> Moves:
+    moved: Moves = {name: (count, 0) for name, count in old.items() if name not in new}
+    for name, count in new.items():
+        before = old.get(name)
+        if before != count:
+            moved[name] = (before or 0, count)
+    return moved
+
 
 @dataclass(slots=True, eq=False)
 class ServerState:
@@ -38,31 +59,41 @@ class ServerState:
     last_stats_at: float = 0.0
     interval: float = DEFAULT_INTERVAL
     stats_received: int = 0
+    healthy: bool = True  # the last judgement; see the module docstring
+    went_down: int = 0  # how many times it was judged unhealthy
 
     @property
     def sockets_count(self) -> int:
         return sum(self.namespaces.values())
 
+    def deadline(self, listening_since: float = 0.0) -> float:
+        """When, without another message, this server turns unhealthy."""
+        return max(self.last_stats_at, listening_since) + MISSED_INTERVALS * self.interval
+
     def silent_for(self, now: float) -> float:
         return max(0.0, now - self.last_stats_at)
 
-    def is_healthy(self, now: float) -> bool:
-        """False once no stats came for three intervals; ``now`` is the receive clock."""
-        return self.silent_for(now) <= MISSED_INTERVALS * self.interval
+    def is_healthy(self, now: float, listening_since: float = 0.0) -> bool:
+        """False once no stats came for three intervals; ``now`` is the receive clock.
 
-    def update(self, stats: ServerStatsReceived) -> dict[str, tuple[int, int]]:
-        """Take in one message; return the namespaces whose count moved, old and new.
+        ``listening_since`` is when the monitor last (re)connected: silence
+        before it is the monitor's, not the server's.
+        """
+        return now <= self.deadline(listening_since)
+
+    def counted(self) -> dict[str, int]:
+        """The sockets this server adds to the namespaces' totals: none while it is down."""
+        return self.namespaces if self.healthy else {}
+
+    def update(self, stats: ServerStatsReceived) -> Moves:
+        """Take in one message; return how the counted sockets per namespace moved.
 
         Namespaces absent from this message count as zero: a server only lists
         the namespaces it has, and python-socketio fixes that list at start-up.
         """
+        before = self.counted()
         if self.stats_received:
-            gap = stats.at - self.last_stats_at
-            if gap > 0:
-                learnt = self.interval + SMOOTHING * (gap - self.interval)
-                if self.stats_received == 1:
-                    learnt = gap
-                self.interval = min(MAX_INTERVAL, max(MIN_INTERVAL, learnt))
+            self._learn(stats)
         else:
             self.first_stats_at = stats.at
         self.stats_received += 1
@@ -72,42 +103,56 @@ class ServerState:
         self.uptime = stats.uptime
         self.clients_count = stats.clients_count
         self.polling_clients_count = stats.polling_clients_count
-
-        moved: dict[str, tuple[int, int]] = {}
         fresh: dict[str, int] = {}
         for entry in stats.namespaces:
             fresh[entry.name] = fresh.get(entry.name, 0) + entry.sockets_count
-        for name, old in self.namespaces.items():
-            if name not in fresh:
-                moved[name] = (old, 0)
-        for name, new in fresh.items():
-            old = self.namespaces.get(name, 0)
-            if old != new or name not in self.namespaces:
-                moved[name] = (old, new)
         self.namespaces = fresh
-        return moved
+        self.healthy = True
+        return _moves(before, fresh)
+
+    def mark_down(self) -> Moves:
+        """Judged unhealthy: its sockets stop counting until it reports again."""
+        before = self.counted()
+        self.healthy = False
+        self.went_down += 1
+        return _moves(before, {})
+
+    def _learn(self, stats: ServerStatsReceived) -> None:
+        if not self.healthy or stats.pid != self.pid or stats.uptime < self.uptime:
+            return  # back from silence, or a new process: no rhythm in that gap
+        gap = stats.uptime - self.uptime
+        if gap <= 0:
+            gap = stats.at - self.last_stats_at  # uptime stood still: fall back to arrivals
+        if gap <= 0:
+            return
+        learnt = gap
+        if self.stats_received > 1:
+            learnt = self.interval + SMOOTHING * (gap - self.interval)
+        self.interval = min(MAX_INTERVAL, max(MIN_INTERVAL, learnt))
 
 
 class ServerRegistry:
-    """All servers seen, plus which of them have not yet reported their sockets.
+    """All servers seen, their health, and which have not yet shown their sockets.
 
     There is no serverId on a socket, so "reported" is inferred from counts.
-    After a snapshot every server starts out unreported. Then the sockets
-    held in each namespace are a budget: servers already reported use up
-    their share, and an unreported server whose stats fit in what is left is
-    taken as reported, for good until the next snapshot (so a stats message
-    lagging behind a disconnection cannot make it doubt again). The server
-    whose counts equal the snapshot's is tried first: it is the one the
-    admin is connected to. Python nodes of a cluster only show their sockets
-    to an admin connected elsewhere at their next ping (~25 s); this is what
-    lets a view say "still waiting for N servers" instead of passing a
-    partial list off as complete.
+    After a snapshot every healthy server starts out unreported. Then the
+    sockets held in each namespace are a budget: healthy servers already
+    reported use up their share, and an unreported server whose stats fit in
+    what is left is taken as reported, for good until the next snapshot (so a
+    stats message lagging behind a disconnection cannot make it doubt again).
+    The server whose counts equal the snapshot's is tried first: it is the
+    one the admin is connected to. Python nodes of a cluster only show their
+    sockets to an admin connected elsewhere at their next ping (~25 s); this
+    is what lets a view say "still waiting for N servers" instead of passing
+    a partial list off as complete. A server judged unhealthy has nothing to
+    show and leaves the unreported list; when it comes back it joins it again.
     """
 
     def __init__(self) -> None:
         self.by_id: dict[str, ServerState] = {}
         self.unreported: dict[str, None] = {}
         self.tracking = False  # True once a snapshot has been taken in development mode
+        self.listening_since = 0.0  # when the monitor last (re)connected
         self._snapshot_counts: dict[str, int] = {}
 
     def __len__(self) -> int:
@@ -116,22 +161,37 @@ class ServerRegistry:
     def get(self, server_id: str) -> ServerState | None:
         return self.by_id.get(server_id)
 
-    def apply(
-        self, stats: ServerStatsReceived
-    ) -> tuple[ServerState, bool, dict[str, tuple[int, int]]]:
+    def apply(self, stats: ServerStatsReceived) -> tuple[ServerState, bool, Moves]:
         """Store one stats message; return the server, whether it is new, and count moves."""
         server = self.by_id.get(stats.server_id)
         added = server is None
         if server is None:
             server = self.by_id[stats.server_id] = ServerState(stats.server_id)
-            if self.tracking:
-                self.unreported[stats.server_id] = None
+        if self.tracking and (added or not server.healthy):
+            self.unreported[stats.server_id] = None
         return server, added, server.update(stats)
 
+    def judge(self, now: float) -> list[tuple[ServerState, Moves]]:
+        """Mark the servers silent for too long as down; return them with their count moves."""
+        down: list[tuple[ServerState, Moves]] = []
+        for server in self.by_id.values():
+            if server.healthy and not server.is_healthy(now, self.listening_since):
+                down.append((server, server.mark_down()))
+                self.unreported.pop(server.server_id, None)
+        return down
+
+    def next_deadline(self) -> float | None:
+        """The earliest moment a healthy server can turn unhealthy; when to judge next."""
+        since = self.listening_since
+        return min((s.deadline(since) for s in self.by_id.values() if s.healthy), default=None)
+
+    def healthy_count(self) -> int:
+        return sum(server.healthy for server in self.by_id.values())
+
     def start_tracking(self, snapshot_counts: dict[str, int]) -> None:
-        """A snapshot arrived: from now on, every server must show its sockets."""
+        """A snapshot arrived: from now on, every healthy server must show its sockets."""
         self.tracking = True
-        self.unreported = dict.fromkeys(self.by_id)
+        self.unreported = {sid: None for sid, server in self.by_id.items() if server.healthy}
         self._snapshot_counts = snapshot_counts
 
     def stop_tracking(self) -> None:
@@ -153,7 +213,7 @@ class ServerRegistry:
         names = {name for server in candidates for name in server.namespaces}
         budget = {name: known(name) for name in names}
         for server_id, server in self.by_id.items():
-            if server_id not in self.unreported:
+            if server_id not in self.unreported and server.healthy:
                 for name in names:
                     budget[name] -= server.namespaces.get(name, 0)
         snapshot = self._snapshot_counts

@@ -7,11 +7,17 @@ duplicate), room events arrive before their socket (Node) or long after it
 (python flushes them after the next ``server_stats``), and a reconnect or a
 snapshot replaces the socket tree so that no ghost survives. Every event costs
 O(1) dict operations, plus the socket's own rooms when it comes or goes.
+
+Two events come from the app rather than from a server: ``ClockTicked``, so
+that a server which falls silent is judged without waiting for a message that
+will never come, and ``ReconnectScheduled``, the client's next attempt, so a
+view can count down to it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from sio_monitor.domain.changes import ChangeSet, DiscardingChangeSet
@@ -31,12 +37,28 @@ from sio_monitor.domain.events import (
     SocketUpdated,
 )
 from sio_monitor.domain.nodes import ClientState, NamespaceState, RoomState, SocketState
-from sio_monitor.domain.servers import ServerRegistry, ServerState
+from sio_monitor.domain.servers import Moves, ServerRegistry, ServerState
 from sio_monitor.domain.tree import SocketTree
 
 ALL_EVENTS = "ALL_EVENTS"
 DEVELOPMENT = "development"
 PRODUCTION = "production"
+
+
+@dataclass(frozen=True, slots=True)
+class ClockTicked:
+    """Time reached ``at`` (epoch seconds, the receive clock): judge what ages by itself."""
+
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class ReconnectScheduled:
+    """The admin client waits until ``retry_at`` before its ``attempt``-th try to get back."""
+
+    attempt: int
+    retry_at: float
+    at: float
 
 
 class Topology:
@@ -52,6 +74,7 @@ class Topology:
         self.malformed = 0
         self.last_rejection: PayloadRejected | None = None
         self.connection: ConnectionState = ConnectionState.IDLE
+        self.reconnect: ReconnectScheduled | None = None  # while reconnecting: the next try
         self._handlers: dict[type, Callable[[Any, ChangeSet], None]] = {
             SocketConnected: self._socket_connected,
             SocketDisconnected: self._socket_disconnected,
@@ -64,6 +87,8 @@ class Topology:
             SessionReceived: self._session,
             ConnectionChanged: self._connection_changed,
             PayloadRejected: self._payload_rejected,
+            ClockTicked: self._clock_ticked,
+            ReconnectScheduled: self._reconnect_scheduled,
         }
 
     # --- applying ------------------------------------------------------------
@@ -121,14 +146,46 @@ class Topology:
             changes.servers.note_added(server.server_id)
         else:
             changes.servers.note_updated(server.server_id)
+        self._count(server, moved, changes)
+
+    def _count(self, server: ServerState, moved: Moves, changes: ChangeSet) -> None:
+        """Carry a server's count moves into the namespaces' reported totals."""
+        counted = server.counted()
         for name, (old, new) in moved.items():
             ns = self._tree.namespace(name, changes)
-            if name in server.namespaces:
+            if name in counted:
                 ns.reported_by[server.server_id] = new
             else:
                 ns.reported_by.pop(server.server_id, None)
             ns.reported_count += new - old
             changes.namespaces.note_updated(name)
+
+    def _clock_ticked(self, event: ClockTicked, changes: ChangeSet) -> None:
+        """Judge health on the clock: a dead node sends nothing that would."""
+        down = self._servers.judge(event.at)
+        for server, moved in down:
+            changes.servers.note_updated(server.server_id)
+            self._count(server, moved, changes)
+        if down and self._snapshot_can_be_refreshed():
+            # No socket names its server: only a fresh snapshot from a live node
+            # says which sockets the silent one took with it.
+            changes.snapshot_stale = True
+
+    def _snapshot_can_be_refreshed(self) -> bool:
+        """Development mode, a snapshot to refresh, and some server still alive to answer.
+
+        Without a snapshot since the last connect, one is already on its way.
+        """
+        return (
+            ALL_EVENTS in self.features
+            and self.snapshot_received
+            and self.connection is ConnectionState.CONNECTED
+            and self._servers.healthy_count() > 0
+        )
+
+    def _reconnect_scheduled(self, event: ReconnectScheduled, changes: ChangeSet) -> None:
+        self.reconnect = event
+        changes.reconnect_changed = True
 
     def _config(self, event: ConfigReceived, changes: ChangeSet) -> None:
         if event.features != self.features:
@@ -149,8 +206,12 @@ class Topology:
     def _connection_changed(self, event: ConnectionChanged, changes: ChangeSet) -> None:
         self.connection = event.state
         changes.connection = event
+        if event.state is not ConnectionState.RECONNECTING and self.reconnect is not None:
+            self.reconnect = None
+            changes.reconnect_changed = True
         if event.state is not ConnectionState.CONNECTED:
             return
+        self._servers.listening_since = event.at
         if self._connected_before:
             # Whatever happened while away is unknown: start over, and let the
             # coming snapshot (development mode) fill the tree again.
@@ -178,6 +239,14 @@ class Topology:
 
     def unhealthy_servers(self, now: float) -> list[str]:
         return sorted(s.server_id for s in self._servers.by_id.values() if not s.is_healthy(now))
+
+    def is_server_healthy(self, server: ServerState, now: float) -> bool:
+        """The last verdict, and the rule itself for a view painted between two verdicts."""
+        return server.healthy and server.is_healthy(now, self._servers.listening_since)
+
+    def next_health_check(self) -> float | None:
+        """When a ``ClockTicked`` may next change a verdict; None with no healthy server."""
+        return self._servers.next_deadline()
 
     def namespaces(self) -> list[str]:
         return sorted(self._tree.namespaces)

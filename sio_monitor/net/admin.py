@@ -6,6 +6,13 @@ into a domain event and hands it to the sink, nothing more. Everything the
 connection does (connecting, failing, losing the server, coming back) also goes
 to the sink as a ``ConnectionChanged`` carrying the sentence a user should read,
 so the window, the command-line tools and the tests all see one ordered stream.
+
+Reconnection is the client's own, for every way a connection ends that the
+user did not ask for (a lost transport, a server going down, a server closing
+our socket on a deploy): waits that double up to a cap, each shortened by a
+random part so that many monitors cut off by one deploy do not all knock at
+once, and every wait announced as a ``ReconnectScheduled`` before it starts,
+so a view can count down to it. ``reconnect_now()`` cuts the wait short.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
 import ssl
 import time
 from collections.abc import Callable
@@ -31,8 +39,10 @@ from sio_monitor.domain.events import (
     SessionReceived,
 )
 from sio_monitor.domain.settings import ConnectionSettings
+from sio_monitor.domain.topology import ReconnectScheduled
 from sio_monitor.net import codec
 from sio_monitor.net.failures import (
+    CREDENTIAL_REFUSALS,
     NAMESPACE_FAILURE,
     describe_connect_error,
     diagnose_transport_failure,
@@ -47,6 +57,42 @@ Sink = Callable[[DomainEvent], None]
 INSTRUMENTED_TIMEOUT = 5.0
 #: Upper bound on every step of an orderly shutdown.
 SHUTDOWN_STEP_TIMEOUT = 1.0
+#: Reconnection: the first wait, the longest wait, and the random share of each wait.
+RECONNECT_FIRST = 0.5
+RECONNECT_CAP = 30.0
+RECONNECT_JITTER = 0.5
+_CONNECT_FAILURES = (socketio.exceptions.ConnectionError, ValueError, OSError, TimeoutError)
+
+
+class Backoff:
+    """Waits between reconnect attempts: ``first`` doubled per attempt up to ``cap``, jittered.
+
+    Attempt ``n`` (from 1) waits ``min(cap, first * 2**(n-1))`` less a random
+    part of up to ``jitter`` of it: never longer than the nominal wait, so a
+    countdown never overshoots what was promised, and never shorter than
+    ``1 - jitter`` of it, so a dead server is not hammered.
+    """
+
+    def __init__(
+        self,
+        first: float = RECONNECT_FIRST,
+        cap: float = RECONNECT_CAP,
+        jitter: float = RECONNECT_JITTER,
+        rng: Callable[[], float] = random.random,
+    ) -> None:
+        if not (0 < first <= cap) or not (0 <= jitter < 1):
+            raise ValueError("Backoff wants 0 < first <= cap and 0 <= jitter < 1.")
+        self.first = first
+        self.cap = cap
+        self.jitter = jitter
+        self._rng = rng
+
+    def nominal(self, attempt: int) -> float:
+        return min(self.cap, self.first * 2.0 ** min(max(attempt - 1, 0), 64))
+
+    def delay(self, attempt: int) -> float:
+        nominal = self.nominal(attempt)
+        return nominal * (1.0 - self.jitter * self._rng())
 
 
 class AdminClient:
@@ -60,6 +106,7 @@ class AdminClient:
         instrumented_timeout: float = INSTRUMENTED_TIMEOUT,
         reconnection: bool = True,
         clock: Callable[[], float] = time.time,
+        backoff: Backoff | None = None,
     ) -> None:
         self.settings = settings
         self._sink = sink
@@ -71,13 +118,15 @@ class AdminClient:
         self._config_seen = asyncio.Event()
         self._watchdog: asyncio.Task[None] | None = None
         self._recovery: asyncio.Task[None] | None = None
+        self._reconnection = reconnection
+        self._backoff = backoff or Backoff()
+        self._wake = asyncio.Event()
         self._closing = False
+        self._resyncing = False
         self._ever_connected = False
         self._refusal: str | None = None
         self._sio = socketio.AsyncClient(
-            reconnection=reconnection,
-            reconnection_delay=0.5,
-            reconnection_delay_max=5,
+            reconnection=False,  # ours: explicit, observable, and for every kind of loss
             handle_sigint=False,
             ssl_verify=settings.verify_tls,
             http_session=self._make_http_session if settings.ca_file else None,
@@ -98,12 +147,16 @@ class AdminClient:
     def connected(self) -> bool:
         return self._sio.connected and self._namespace in self._sio.namespaces
 
+    @property
+    def reconnecting(self) -> bool:
+        return self._recovery is not None and not self._recovery.done()
+
     async def connect(self) -> bool:
         """Connect once; on failure say why through the sink and return False.
 
-        Reconnection after a later loss is python-socketio's job; the first
-        attempt is not retried, because a user who typed a wrong URL wants to
-        hear so now, not after a minute of silent retries.
+        Only a connection that was up is retried after a loss; the first
+        attempt is not, because a user who typed a wrong URL wants to hear so
+        now, not after a minute of silent retries.
         """
         host, port = self.settings.host_port
         self._emit_state(ConnectionState.CONNECTING, f"Connecting to {host}:{port}…")
@@ -142,6 +195,37 @@ class AdminClient:
             timeout=self.settings.connect_timeout,
         )
 
+    def reconnect_now(self) -> bool:
+        """Cut the current reconnect wait short; False when no reconnection is waiting."""
+        if not self.reconnecting:
+            return False
+        self._wake.set()
+        return True
+
+    async def resync(self) -> bool:
+        """Join the admin namespace afresh, for the snapshot it sends to a new admin.
+
+        The socket list is the only thing the admin protocol re-sends, and only
+        to a new connection. The ``CONNECTED`` that follows makes the topology
+        start over, and the snapshot fills it again. On failure the usual
+        reconnection takes over; the return value says whether it worked.
+        """
+        if self._closing or self.reconnecting or not self.connected:
+            return False
+        host, port = self.settings.host_port
+        self._resyncing = True
+        try:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._sio.disconnect(), SHUTDOWN_STEP_TIMEOUT)
+            await self._connect_once()
+        except _CONNECT_FAILURES as exc:
+            log.info("Refreshing the socket list failed: %s", exc)
+            self._lost(f"Lost the connection to {host}:{port} while refreshing the socket list")
+            return False
+        finally:
+            self._resyncing = False
+        return True
+
     async def send(self, command: str, *args: Any) -> None:
         """Send an admin command (emit, join, leave, _disconnect); effects come back as events."""
         await self._sio.emit(command, tuple(args), namespace=self._namespace)
@@ -175,42 +259,63 @@ class AdminClient:
 
     def _on_connect(self) -> None:
         host, port = self.settings.host_port
-        again = " again" if self._ever_connected else ""
+        if self._resyncing:
+            message = f"Connected to {host}:{port}; the socket list was refreshed."
+        else:
+            again = " again" if self._ever_connected else ""
+            message = f"Connected{again} to {host}:{port}."
         self._ever_connected = True
-        self._emit_state(ConnectionState.CONNECTED, f"Connected{again} to {host}:{port}.")
+        self._emit_state(ConnectionState.CONNECTED, message)
         if self._watchdog is not None:
             self._watchdog.cancel()
         self._config_seen.clear()
         self._watchdog = asyncio.ensure_future(self._expect_config())
 
     def _on_disconnect(self, *reason: Any) -> None:
-        if self._closing:
+        if self._closing or self._resyncing:
             return
         host, port = self.settings.host_port
+        self._lost(f"Lost the connection to {host}:{port}")
+
+    def _lost(self, what: str) -> None:
         self._emit_state(
             ConnectionState.RECONNECTING,
-            f"Lost the connection to {host}:{port}; reconnecting. "
-            "The figures shown are the last ones received.",
+            f"{what}; reconnecting. The figures shown are the last ones received.",
         )
-        # python-socketio only retries lost transports; a server that closed our
-        # socket on its way down (a deploy, a restart) must be retried too.
-        server_closed = bool(reason) and reason[0] == self._sio.reason.SERVER_DISCONNECT
-        if server_closed and (self._recovery is None or self._recovery.done()):
+        if self._reconnection and not self._closing and not self.reconnecting:
             self._recovery = asyncio.ensure_future(self._recover())
 
     async def _recover(self) -> None:
-        delay = 0.5
+        """Try again after each wait of the back-off until connected, closed or refused."""
+        attempt = 0
         while not self._closing:
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 5.0)
-            if self._sio.connected or self._closing:
+            attempt += 1
+            delay = self._backoff.delay(attempt)
+            now = self._clock()
+            self._wake.clear()
+            self._sink(ReconnectScheduled(attempt, now + delay, now))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), delay)
+            if self._closing or self.connected:
                 return
+            self._refusal = None
             try:
                 await self._connect_once()
-            except (socketio.exceptions.ConnectionError, ValueError, OSError, TimeoutError):
-                log.debug("Reconnect attempt failed; next in %.1f s", delay)
+            except _CONNECT_FAILURES as exc:
+                if self._refused_credentials(str(exc)):
+                    return
+                log.debug("Reconnect attempt %d failed: %s", attempt, exc)
             else:
                 return
+
+    def _refused_credentials(self, error: str) -> bool:
+        """A server that now refuses the credentials will refuse them every time: stop."""
+        said = (self._refusal or "").lower()
+        if NAMESPACE_FAILURE not in error or not any(t in said for t in CREDENTIAL_REFUSALS):
+            return False
+        kind, sentence = describe_connect_error(self.settings, error, self._refusal)
+        self._fail(kind, sentence)
+        return True
 
     def _on_connect_error(self, data: Any = None) -> None:
         if isinstance(data, dict):

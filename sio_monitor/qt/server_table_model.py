@@ -22,7 +22,7 @@ from sio_monitor.domain.topology import Topology
 from sio_monitor.qt.bridge import EventBridge
 from sio_monitor.qt.tree_base import PATH_ROLE, Index
 
-COLUMNS = ("Server", "Hostname", "Health", "Clients", "Sockets", "Uptime", "Last stats")
+COLUMNS = ("Server", "Hostname", "Health", "Clients", "Sockets", "Uptime", "Last stats", "PID")
 AGING = (2, 5, 6)  # columns that change with time alone
 
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole)
@@ -34,9 +34,8 @@ _UNHEALTHY = QColor(198, 40, 40)
 _HEALTHY = QColor(46, 125, 50)
 
 
-def server_cells(server: ServerState, now: float) -> tuple[str, ...]:
+def server_cells(server: ServerState, now: float, healthy: bool) -> tuple[str, ...]:
     """The row's texts; uptime runs on from the last report while the server is healthy."""
-    healthy = server.is_healthy(now)
     silent = server.silent_for(now)
     uptime = server.uptime + (silent if healthy else 0.0)
     return (
@@ -47,6 +46,7 @@ def server_cells(server: ServerState, now: float) -> tuple[str, ...]:
         str(server.sockets_count),
         format_duration(uptime),
         f"{format_duration(silent)} ago",
+        "" if server.pid is None else str(server.pid),
     )
 
 
@@ -94,10 +94,12 @@ class ServerTableModel(QAbstractTableModel):
             return None
         column = index.column()
         if role == _DISPLAY:
-            return server_cells(server, self._clock())[column]
+            now = self._clock()
+            return server_cells(server, now, self._topology.is_server_healthy(server, now))[column]
         if role == _FOREGROUND and column == 2:
-            return _HEALTHY if server.is_healthy(self._clock()) else _UNHEALTHY
-        if role == _ALIGN and column in (3, 4):
+            healthy = self._topology.is_server_healthy(server, self._clock())
+            return _HEALTHY if healthy else _UNHEALTHY
+        if role == _ALIGN and column in (3, 4, 7):
             return _RIGHT
         if role == _PATH:
             return ("server", None, server.server_id)

@@ -3,7 +3,9 @@
 Few rows (a server per cluster node, a row per namespace), so plain item
 widgets updated in place are enough: no model reset, no lost selection. It
 refreshes once per applied batch and once a second for the ages and health
-that change with time alone.
+that change with time alone. Behind a cluster adapter every node is a row; a
+node that stopped reporting stays listed, in red, with how long it has been
+silent, and the totals count only the nodes still reporting.
 """
 
 from __future__ import annotations
@@ -27,13 +29,35 @@ from sio_monitor.domain.events import ConnectionState
 from sio_monitor.domain.format import format_duration
 from sio_monitor.qt.bridge import EventBridge
 
-SERVER_COLUMNS = ("Server", "Hostname", "PID", "Uptime", "Clients", "Polling", "Health")
+SERVER_COLUMNS = (
+    "Server",
+    "Hostname",
+    "PID",
+    "Uptime",
+    "Clients",
+    "Polling",
+    "Health",
+    "Last stats",
+)
+HEALTH_COLUMN = SERVER_COLUMNS.index("Health")
+HEALTHY = QColor("#2e7d32")
+UNHEALTHY = QColor("#c62828")
+LAST_KNOWN = QColor("#9e9e9e")  # figures no longer current
 NAMESPACE_COLUMNS = ("Namespace", "Sockets", "Rooms")
 
 PRODUCTION_NOTE = (
     "This server runs the admin instrumentation in production mode: counts and rates only. "
     'Rooms, sockets and events need development mode (mode: "development").'
 )
+
+
+def unreported_note(server_ids: list[str]) -> str:
+    """Why the socket list is not whole yet, and when it will be."""
+    names = ", ".join(server_ids)
+    return (
+        f"Not every socket of {names} is listed yet: a python-socketio server shows its "
+        "sockets to a monitor connected to another node at their next ping."
+    )
 
 
 def _table(name: str, columns: tuple[str, ...], stretch: int) -> QTableWidget:
@@ -78,6 +102,10 @@ class OverviewPanel(QWidget):
         self.note.setTextFormat(Qt.TextFormat.PlainText)
         self.note.setWordWrap(True)
         self.note.hide()
+        self.cluster_note = QLabel(objectName="clusterNote")
+        self.cluster_note.setTextFormat(Qt.TextFormat.PlainText)
+        self.cluster_note.setWordWrap(True)
+        self.cluster_note.hide()
         self.servers = _table("serversTable", SERVER_COLUMNS, stretch=1)
         self.namespaces = _table("namespacesTable", NAMESPACE_COLUMNS, stretch=0)
 
@@ -88,6 +116,7 @@ class OverviewPanel(QWidget):
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.summary)
         layout.addWidget(self.note)
+        layout.addWidget(self.cluster_note)
         layout.addWidget(split, 1)
 
         bridge.batch_applied.connect(self.refresh)
@@ -102,8 +131,14 @@ class OverviewPanel(QWidget):
         now = time.time()
         servers = topology.servers()
         self.servers.setRowCount(len(servers))
+        healthy_servers = 0
+        clients = 0
         for row, server in enumerate(servers):
-            healthy = server.is_healthy(now)
+            healthy = topology.is_server_healthy(server, now)
+            silent = server.silent_for(now)
+            if healthy:
+                healthy_servers += 1
+                clients += server.clients_count
             _set_row(
                 self.servers,
                 row,
@@ -111,15 +146,15 @@ class OverviewPanel(QWidget):
                     server.server_id,
                     server.hostname,
                     "" if server.pid is None else str(server.pid),
-                    format_duration(server.uptime + (server.silent_for(now) if healthy else 0.0)),
+                    format_duration(server.uptime + (silent if healthy else 0.0)),
                     str(server.clients_count),
                     str(server.polling_clients_count),
-                    "healthy" if healthy else "no stats",
+                    "healthy" if healthy else f"no stats for {format_duration(silent)}",
+                    f"{format_duration(silent)} ago",
                 ),
-                {2, 3, 4, 5},
+                {2, 3, 4, 5, 7},
             )
-            health = self.servers.item(row, len(SERVER_COLUMNS) - 1)
-            health.setForeground(QColor("#2e7d32" if healthy else "#c62828"))
+            self._tint(row, healthy)
 
         names = [n for n in topology.namespaces() if n != self._bridge.admin_namespace]
         development = topology.mode == "development"
@@ -136,27 +171,43 @@ class OverviewPanel(QWidget):
                 {1, 2},
             )
         self.note.setVisible(bool(servers) and not development)
-        clients = sum(server.clients_count for server in servers)
+        unreported = topology.unreported_servers() if development else []
+        if unreported:
+            self.cluster_note.setText(unreported_note(unreported))
+        self.cluster_note.setVisible(bool(unreported))
         sockets = sum(
             topology.socket_count(n) if development else topology.reported_socket_count(n)
             for n in names
         )
         if servers:
             plural = "s" if len(servers) != 1 else ""
+            silent = len(servers) - healthy_servers
+            silent_part = f" ({silent} not reporting)" if silent else ""
             self.summary.setText(
-                f"{len(servers)} server{plural} · {clients} clients · {sockets} sockets "
-                f"in {len(names)} namespaces · {topology.mode} mode"
+                f"{len(servers)} server{plural}{silent_part} · {clients} clients · "
+                f"{sockets} sockets in {len(names)} namespaces · {topology.mode} mode"
             )
         elif not self.summary.text():
             self.summary.setText("Not connected.")
         self._apply_staleness()
+
+    def _tint(self, row: int, healthy: bool) -> None:
+        """Green or red health; a silent server's last figures in grey; all grey while away."""
+        for column in range(len(SERVER_COLUMNS)):
+            item = self.servers.item(row, column)
+            if column == HEALTH_COLUMN and not self._stale:
+                colour: QColor | None = HEALTHY if healthy else UNHEALTHY
+            else:
+                colour = None if healthy and not self._stale else LAST_KNOWN
+            if item.data(Qt.ItemDataRole.ForegroundRole) != colour:
+                item.setData(Qt.ItemDataRole.ForegroundRole, colour)
 
     def _connection_changed(self, change: object) -> None:
         state = getattr(change, "state", None)
         self._stale = state in (ConnectionState.RECONNECTING, ConnectionState.FAILED)
         if state is ConnectionState.CONNECTING:
             self.summary.setText("Connecting…")
-        self._apply_staleness()
+        self.refresh()
 
     def _apply_staleness(self) -> None:
         """Greyed, not emptied: the last figures stay readable while the server is away."""

@@ -11,7 +11,7 @@ import pytest
 from sio_monitor.domain import events as ev
 from sio_monitor.domain.changes import ChangeSet, KeyChanges
 from sio_monitor.domain.nodes import MAX_PENDING_SOCKETS
-from sio_monitor.domain.topology import Topology
+from sio_monitor.domain.topology import ClockTicked, ReconnectScheduled, Topology
 from tests.unit.sessions import FLAVOURS, decoded, expected_rooms, load
 
 T0 = 1_795_311_600.0
@@ -360,6 +360,89 @@ def test_the_server_matching_the_snapshot_is_taken_as_the_reporting_one() -> Non
     changes = topology.apply([ev.AllSocketsReceived((info("a1"), info("a2")), T0 + 1)])
     assert changes.completeness_changed
     assert topology.unreported_servers() == ["node-b"]
+
+
+def cluster_topology() -> Topology:
+    """Connected to node-a of a two-node cluster, its snapshot in, node-b's sockets seen."""
+    topology = Topology()
+    topology.apply([ev.ConnectionChanged(ev.ConnectionState.CONNECTED, "up", T0)])
+    topology.apply([ev.ConfigReceived(DEV, T0), ev.AllSocketsReceived((info("a1"),), T0)])
+    for n in range(3):
+        topology.apply([stats("node-a", T0 + n, _=1), stats("node-b", T0 + n, _=2)])
+    topology.apply([connected("b1"), connected("b2")])
+    assert topology.is_complete()
+    return topology
+
+
+def test_a_silent_server_is_judged_on_the_clock_and_its_counts_stop() -> None:
+    topology = cluster_topology()
+    assert topology.next_health_check() == T0 + 2 + 3.0
+    assert not topology.apply([ClockTicked(T0 + 5.0)])  # the deadline itself: still healthy
+    topology.apply([stats("node-a", T0 + 5.5, _=1)])
+    changes = topology.apply([ClockTicked(T0 + 5.1 + 0.5)])
+    assert list(changes.servers.updated) == ["node-b"] and changes.snapshot_stale
+    assert [s.server_id for s in topology.servers() if not s.healthy] == ["node-b"]
+    assert topology.reported_socket_count("/") == 1
+    assert topology.namespace("/").reported_by == {"node-a": 1}
+    interval = 1.0 + 0.3 * (3.5 - 1.0)  # the 3.5 s gap moved node-a's learnt interval
+    assert topology.next_health_check() == pytest.approx(T0 + 5.5 + 3 * interval, abs=1e-6)
+    assert not topology.apply([ClockTicked(T0 + 6.0)]).snapshot_stale  # judged once
+
+
+def test_the_fresh_snapshot_leaves_the_dead_servers_sockets_out() -> None:
+    topology = cluster_topology()
+    topology.apply([stats("node-a", T0 + 5.5, _=1), ClockTicked(T0 + 5.6)])
+    topology.apply([ev.ConnectionChanged(ev.ConnectionState.CONNECTED, "refreshed", T0 + 6)])
+    topology.apply([ev.ConfigReceived(DEV, T0 + 6), ev.AllSocketsReceived((info("a1"),), T0 + 6)])
+    assert state_of(topology, "/") == {"a1": ["a1"]}
+    assert topology.is_complete() and topology.unreported_servers() == []
+
+
+def test_no_refresh_is_asked_for_when_it_could_not_help() -> None:
+    production = Topology()
+    production.apply([ev.ConnectionChanged(ev.ConnectionState.CONNECTED, "up", T0)])
+    production.apply([ev.ConfigReceived(frozenset({"AGGREGATED_EVENTS"}), T0)])
+    production.apply([stats("a", T0, _=1), stats("b", T0 + 4, _=1)])
+    assert not production.apply([ClockTicked(T0 + 6.5)]).snapshot_stale
+    assert production.reported_socket_count("/") == 1  # counts stop all the same
+    everyone_silent = cluster_topology()
+    changes = everyone_silent.apply([ClockTicked(T0 + 60)])
+    assert len(changes.servers.updated) == 2 and not changes.snapshot_stale  # likely us
+    away = cluster_topology()
+    away.apply([ev.ConnectionChanged(ev.ConnectionState.RECONNECTING, "lost", T0 + 3)])
+    assert not away.apply([stats("node-a", T0 + 5.5), ClockTicked(T0 + 5.6)]).snapshot_stale
+
+
+def test_a_server_back_from_silence_counts_again_and_shows_its_sockets() -> None:
+    topology = cluster_topology()
+    topology.apply([stats("node-a", T0 + 5.5, _=1), ClockTicked(T0 + 5.6)])
+    changes = topology.apply([stats("node-b", T0 + 7, _=3)])
+    assert topology.server("node-b").healthy and "node-b" in changes.servers.updated
+    assert topology.reported_socket_count("/") == 4
+    assert topology.unreported_servers() == ["node-b"] and changes.completeness_changed
+    topology.apply([connected("b3")])
+    assert topology.is_complete()
+
+
+def test_a_reconnect_gives_every_server_three_fresh_intervals() -> None:
+    topology = cluster_topology()
+    topology.apply([ev.ConnectionChanged(ev.ConnectionState.RECONNECTING, "lost", T0 + 3)])
+    topology.apply([ev.ConnectionChanged(ev.ConnectionState.CONNECTED, "again", T0 + 60)])
+    assert topology.next_health_check() == T0 + 63
+    assert not topology.apply([ClockTicked(T0 + 62)]).servers
+    assert all(server.healthy for server in topology.servers())
+
+
+def test_the_next_reconnect_attempt_is_kept_until_the_connection_settles() -> None:
+    topology = Topology()
+    topology.apply([ev.ConnectionChanged(ev.ConnectionState.RECONNECTING, "lost", T0)])
+    scheduled = ReconnectScheduled(attempt=2, retry_at=T0 + 1.5, at=T0 + 0.5)
+    changes = topology.apply([scheduled])
+    assert changes.reconnect_changed and topology.reconnect == scheduled
+    later = topology.apply([ev.ConnectionChanged(ev.ConnectionState.RECONNECTING, "still", T0)])
+    assert not later.reconnect_changed and topology.reconnect == scheduled
+    changes = topology.apply([ev.ConnectionChanged(ev.ConnectionState.CONNECTED, "up", T0 + 2)])
+    assert changes.reconnect_changed and topology.reconnect is None
 
 
 def test_change_set_folds_net_effects() -> None:
