@@ -168,14 +168,15 @@ def topology_counts(topology: Topology, hidden: Iterable[str] = ()) -> dict[Gaug
     Summed sockets are the larger of the servers' reported counts and, in
     development mode, the sockets the monitor holds: reports lag by a stats
     interval and the held list is empty until the snapshot, so neither alone
-    is right all the time. Per server only the reported counts exist.
+    is right all the time. Per server only the reported counts exist. A server
+    judged unhealthy counts as zero: its last report is no longer the truth.
     """
     skip = frozenset(hidden)
     development = topology.mode == "development"
     servers = topology.servers()
     # Summed keys first: a history that is full keeps the keys it met first.
     counts: dict[GaugeKey, float] = {
-        (CLIENTS, ALL_SERVERS): float(sum(server.clients_count for server in servers))
+        (CLIENTS, ALL_SERVERS): float(sum(s.clients_count for s in servers if s.healthy))
     }
     for nsp in topology.namespaces():
         if nsp in skip:
@@ -184,8 +185,8 @@ def topology_counts(topology: Topology, hidden: Iterable[str] = ()) -> dict[Gaug
         reported = topology.reported_socket_count(nsp)
         counts[("sockets", nsp, ALL_SERVERS)] = float(max(held, reported))
     for server in servers:
-        counts[(CLIENTS, server.server_id)] = float(server.clients_count)
-        for nsp, count in server.namespaces.items():
+        counts[(CLIENTS, server.server_id)] = float(server.clients_count if server.healthy else 0)
+        for nsp, count in server.counted().items():
             if nsp not in skip:
                 counts[("sockets", nsp, server.server_id)] = float(count)
     return counts

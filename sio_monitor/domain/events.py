@@ -206,4 +206,21 @@ ProtocolEvent = (
     | EventSent
 )
 
-DomainEvent = ProtocolEvent | ConnectionChanged | PayloadRejected
+
+@dataclass(frozen=True, slots=True)
+class ClockTicked:
+    """Time reached ``at`` (epoch seconds, the receive clock): judge what ages by itself."""
+
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class ReconnectScheduled:
+    """The admin client waits until ``retry_at`` before its ``attempt``-th try to get back."""
+
+    attempt: int
+    retry_at: float
+    at: float
+
+
+DomainEvent = ProtocolEvent | ConnectionChanged | PayloadRejected | ClockTicked | ReconnectScheduled

@@ -17,17 +17,18 @@ view can count down to it.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from sio_monitor.domain.changes import ChangeSet, DiscardingChangeSet
 from sio_monitor.domain.events import (
     AllSocketsReceived,
+    ClockTicked,
     ConfigReceived,
     ConnectionChanged,
     ConnectionState,
     DomainEvent,
     PayloadRejected,
+    ReconnectScheduled,
     RoomJoined,
     RoomLeft,
     ServerStatsReceived,
@@ -44,21 +45,7 @@ ALL_EVENTS = "ALL_EVENTS"
 DEVELOPMENT = "development"
 PRODUCTION = "production"
 
-
-@dataclass(frozen=True, slots=True)
-class ClockTicked:
-    """Time reached ``at`` (epoch seconds, the receive clock): judge what ages by itself."""
-
-    at: float
-
-
-@dataclass(frozen=True, slots=True)
-class ReconnectScheduled:
-    """The admin client waits until ``retry_at`` before its ``attempt``-th try to get back."""
-
-    attempt: int
-    retry_at: float
-    at: float
+__all__ = ["ClockTicked", "ReconnectScheduled", "Topology"]  # the first two live in events
 
 
 class Topology:

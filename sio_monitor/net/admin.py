@@ -36,10 +36,10 @@ from sio_monitor.domain.events import (
     DomainEvent,
     FailureKind,
     PayloadRejected,
+    ReconnectScheduled,
     SessionReceived,
 )
 from sio_monitor.domain.settings import ConnectionSettings
-from sio_monitor.domain.topology import ReconnectScheduled
 from sio_monitor.net import codec
 from sio_monitor.net.failures import (
     CREDENTIAL_REFUSALS,

@@ -25,9 +25,8 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 from sio_monitor.domain.changes import ChangeSet
-from sio_monitor.domain.events import ConnectionState
+from sio_monitor.domain.events import ClockTicked, ConnectionState
 from sio_monitor.domain.settings import ConnectionSettings
-from sio_monitor.domain.topology import ClockTicked
 from sio_monitor.net.admin import AdminClient, Backoff
 from sio_monitor.qt.bridge import EventBridge
 

@@ -17,8 +17,7 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from sio_monitor.domain.events import ConnectionState
-from sio_monitor.domain.topology import ReconnectScheduled
+from sio_monitor.domain.events import ConnectionState, ReconnectScheduled
 from sio_monitor.qt.session import MonitorSession
 
 COUNTDOWN_MS = 250

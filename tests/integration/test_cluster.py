@@ -20,13 +20,15 @@ import pytest
 import socketio
 
 from sio_monitor.domain.events import (
+    ClockTicked,
     ConnectionChanged,
     ConnectionState,
     DomainEvent,
     FailureKind,
+    ReconnectScheduled,
 )
 from sio_monitor.domain.settings import ConnectionSettings
-from sio_monitor.domain.topology import ClockTicked, ReconnectScheduled, Topology
+from sio_monitor.domain.topology import Topology
 from sio_monitor.net.admin import AdminClient, Backoff
 from sio_monitor.net.demo import DemoServer
 from sio_monitor.qt.loop import BatchedQEventLoop

@@ -139,6 +139,26 @@ def test_topology_counts_sum_servers_and_hide_the_admin_namespace() -> None:
     assert summed_sockets(counts) == {"/": 9, "/chat": 4}
 
 
+def test_a_server_judged_unhealthy_stops_counting_in_the_charts() -> None:
+    topology = Topology()
+    topology.apply(
+        [
+            ev.ConfigReceived(frozenset({"AGGREGATED_EVENTS"}), T0),
+            stats("a", 10, {"/": 6}, T0),
+            stats("b", 3, {"/": 3}, T0),
+            stats("a", 10, {"/": 6}, T0 + 2),
+            stats("a", 10, {"/": 6}, T0 + 4),
+        ]
+    )
+    topology.apply([ev.ClockTicked(T0 + 60)])  # a keeps reporting below; b fell silent
+    topology.apply([stats("a", 10, {"/": 6}, T0 + 60)])
+    counts = topology_counts(topology)
+    assert counts[("clients", ALL_SERVERS)] == 10
+    assert counts[("clients", "b")] == 0
+    assert ("sockets", "/", "b") not in counts
+    assert summed_sockets(counts) == {"/": 6}
+
+
 # --- disconnection reasons ----------------------------------------------------------------
 
 
