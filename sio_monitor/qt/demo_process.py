@@ -14,8 +14,19 @@ import sys
 from PySide6.QtCore import QObject, QProcess
 
 
+def demo_server_command() -> tuple[str, list[str]]:
+    """The program and leading arguments that run ``sio-monitor demo-server``.
+
+    A frozen bundle's executable is the app itself and runs no ``-m``; an
+    interpreter runs the package that is importable beside it.
+    """
+    if getattr(sys, "frozen", False):
+        return sys.executable, []
+    return sys.executable, ["-m", "sio_monitor"]
+
+
 class DemoServerProcess(QObject):
-    """Starts ``python -m sio_monitor demo-server --json`` and reads where it listens."""
+    """Starts ``sio-monitor demo-server --json`` and reads where it listens."""
 
     START_TIMEOUT = 20.0
 
@@ -33,9 +44,9 @@ class DemoServerProcess(QObject):
     async def start(self) -> dict[str, str | None]:
         """Start the server; return its ``url``, ``admin_namespace``, ``username``, ``password``."""
         self._ready = asyncio.get_running_loop().create_future()
+        program, leading = demo_server_command()
         self._process.start(
-            sys.executable,
-            ["-m", "sio_monitor", "demo-server", "--json", "--port", "0", *self._args],
+            program, [*leading, "demo-server", "--json", "--port", "0", *self._args]
         )
         try:
             self.info = await asyncio.wait_for(self._ready, self.START_TIMEOUT)
