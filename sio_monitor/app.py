@@ -15,7 +15,9 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Coroutine
 from dataclasses import dataclass
+from typing import Any
 
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QApplication
@@ -30,6 +32,8 @@ from sio_monitor.qt.session import MonitorSession
 from sio_monitor.store.profiles_store import ProfileStore
 from sio_monitor.ui.icons import app_icon
 from sio_monitor.ui.main_window import MainWindow
+from sio_monitor.ui.window_state import load_open_connections, save_open_connections
+from sio_monitor.ui.workspace import Workspace
 
 log = logging.getLogger(__name__)
 
@@ -53,9 +57,7 @@ class Application:
         app = QApplication.instance()
         if isinstance(app, QApplication):
             app.setQuitOnLastWindowClosed(False)  # quitting is run()'s job, after clean-up
-        self.session = MonitorSession()
-        self.probe = ProbeSession()
-        self.window = MainWindow(self.session, app_icon(), probe=self.probe)
+        self.window = MainWindow(MonitorSession(), app_icon(), probe=ProbeSession())
         self.profiles = profiles or ProfileStore()
         self.window.connect_dialog.set_profile_store(self.profiles)
         if self.profiles.problem:
@@ -63,9 +65,21 @@ class Application:
         self.quit_event = asyncio.Event()
         self.demo: DemoServerProcess | None = None
         self._tasks: set[asyncio.Task[object]] = set()
-        self.window.connect_requested.connect(lambda s: self.spawn(self.connect_to(s)))
+        self.window.connect_requested.connect(
+            lambda s: self.spawn(self.connect_to(s, workspace=self.window.connect_target))
+        )
         self.window.disconnect_requested.connect(lambda: self.spawn(self.session.disconnect()))
-        self.window.quit_requested.connect(self.quit_event.set)
+        self.window.close_requested.connect(lambda w: self.spawn(self.close_workspace(w)))
+        self.window.quit_requested.connect(self._quit_requested)
+
+    @property
+    def session(self) -> MonitorSession:
+        """The monitoring session of the connection tab in front."""
+        return self.window.session
+
+    @property
+    def probe(self) -> ProbeSession:
+        return self.window.probe
 
     def spawn(self, coroutine: object) -> None:
         """Run a coroutine from a Qt slot, keeping a reference until it ends."""
@@ -80,12 +94,48 @@ class Application:
             log.error("Unexpected error: %s", exc, exc_info=exc)
             self.window.show_state(ConnectionState.FAILED, f"Unexpected error: {exc}")
 
-    async def connect_to(self, settings: ConnectionSettings, recent: bool = True) -> bool:
-        self.window.remember(settings)
+    async def connect_to(
+        self, settings: ConnectionSettings, recent: bool = True, workspace: Workspace | None = None
+    ) -> bool:
+        workspace = workspace or self.window.current
+        self.window.remember(settings, workspace)
         if recent:
             self.profiles.remember(settings)
             self.window.connect_dialog.refresh_profiles()
-        return await self.session.connect_to(settings)
+        return await workspace.session.connect_to(settings)
+
+    async def close_workspace(self, workspace: Workspace) -> None:
+        """Close one connection tab: its connections end, the other tabs carry on."""
+        await _bounded(workspace.session.disconnect(), workspace.probe.disconnect())
+        self.window.remove_workspace(workspace)
+
+    def restore_connections(self) -> None:
+        """Reopen the connection tabs of the last run; ask for what was not stored."""
+        saved = load_open_connections()
+        if not saved:
+            self.window.show_connect_dialog()
+            return
+        ask: list[tuple[Workspace, ConnectionSettings]] = []
+        for number, settings in enumerate(saved):
+            workspace = self.window.current if number == 0 else self.window.add_workspace()
+            if settings.username:  # the password was not stored: it must be typed
+                self.window.remember(settings, workspace)
+                workspace.show_state(
+                    ConnectionState.IDLE, f"Press Ctrl+K to connect to {settings.url} again."
+                )
+                ask.append((workspace, settings))
+            else:
+                self.spawn(self.connect_to(settings, workspace=workspace))
+        self.window.connections.setCurrentIndex(0)
+        if ask:
+            workspace, settings = ask[0]
+            self.window.connections.setCurrentWidget(workspace)
+            self.window.show_connect_dialog(settings, target=workspace)
+
+    def _quit_requested(self) -> None:
+        if not self.options.demo and self.options.screenshot is None:
+            save_open_connections(w.settings for w in self.window.workspaces() if w.settings)
+        self.quit_event.set()
 
     def open_profile(self, name: str) -> None:
         """Connect with a saved profile, or show the connect dialog asking what it lacks."""
@@ -129,7 +179,7 @@ class Application:
         elif options.settings is not None:
             self.spawn(self.connect_to(options.settings))
         else:
-            self.window.show_connect_dialog()
+            self.restore_connections()
         if options.screenshot:
             self.spawn(self.take_screenshot(options.screenshot, options.screenshot_delay))
         await self.quit_event.wait()
@@ -172,14 +222,20 @@ class Application:
     async def shutdown(self) -> None:
         for task in list(self._tasks):
             task.cancel()
-        with contextlib.suppress(Exception, asyncio.TimeoutError):
-            await asyncio.wait_for(
-                asyncio.gather(self.session.disconnect(), self.probe.disconnect()), 2.0
-            )
+        await _bounded(
+            *(w.session.disconnect() for w in self.window.workspaces()),
+            *(w.probe.disconnect() for w in self.window.workspaces()),
+        )
         if self.demo is not None:
             self.demo.stop()
         if self.window.isVisible():
             self.window.close()
+
+
+async def _bounded(*closing: Coroutine[Any, Any, None], limit: float = 2.0) -> None:
+    """Run clean-up steps together, never longer than ``limit``: exit must not hang."""
+    with contextlib.suppress(Exception, asyncio.TimeoutError):
+        await asyncio.wait_for(asyncio.gather(*closing), limit)
 
 
 def run_gui(options: GuiOptions) -> int:

@@ -186,7 +186,9 @@ class Profile:
             self.admin.validated()
         except SettingsError as exc:
             raise ProfileError(str(exc)) from None
-        if _has_password(self.admin.url) or _has_password(str((self.probe or {}).get("url", ""))):
+        if url_has_password(self.admin.url) or url_has_password(
+            str((self.probe or {}).get("url", ""))
+        ):
             raise ProfileError("Type the password in its field, not in the URL (saved as is).")
         return self if name == self.name else replace(self, name=name)
 
@@ -214,7 +216,7 @@ def probe_section(settings: Any, keep: Mapping[str, Any] | None = None) -> dict[
     return {**(keep or {}), **_json_copy(asdict(settings), "probe section")}
 
 
-def _has_password(url: str) -> bool:
+def url_has_password(url: str) -> bool:
     try:
         return bool(urlsplit(url).password)
     except ValueError:
@@ -369,7 +371,7 @@ def remember_recent(
     recent: Iterable[RecentConnection], settings: ConnectionSettings, at: float
 ) -> list[RecentConnection]:
     """``settings`` first, without secrets, then the others minus its older entry, ten at most."""
-    if _has_password(settings.url):  # a URL with a password in it is not kept at all
+    if url_has_password(settings.url):  # a URL with a password in it is not kept at all
         return list(recent)
     bare = Profile("recent", settings).without_secrets().admin
     others = [entry for entry in recent if _recent_key(entry.settings) != _recent_key(bare)]

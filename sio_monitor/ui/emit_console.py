@@ -18,7 +18,7 @@ import time
 from collections.abc import Coroutine
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QSplitter, QTabWidget, QVBoxLayout, QWidget
 
@@ -114,7 +114,6 @@ class EmitConsole(QWidget):
         self.snippets.save_requested.connect(
             lambda: self.snippets.save_current(self.form.request())
         )
-        self._restore_layout()
 
     # --- sending ------------------------------------------------------------------------------
 
@@ -296,14 +295,6 @@ class EmitConsole(QWidget):
         super().showEvent(event)
         self._refresh_admin()
         self._refresh_names()
-
-    def save_layout(self) -> None:
-        QSettings().setValue("emitConsole/split", self.split.saveState())
-
-    def _restore_layout(self) -> None:
-        state = QSettings().value("emitConsole/split")
-        if isinstance(state, QByteArray) and not state.isEmpty():
-            self.split.restoreState(state)
 
     def _spawn(self, coroutine: Coroutine[Any, Any, Any]) -> None:
         task = asyncio.ensure_future(coroutine)
