@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
 from sio_monitor import __version__
@@ -36,6 +37,9 @@ from sio_monitor.ui.window_state import load_open_connections, save_open_connect
 from sio_monitor.ui.workspace import Workspace
 
 log = logging.getLogger(__name__)
+
+#: The freedesktop application id, as packaging/ names the desktop entry and metainfo.
+DESKTOP_ID = "io.github.sio_monitor.SioMonitor"
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,7 @@ class Application:
         if self.profiles.problem:
             self.window.show_message(self.profiles.problem)
         self.quit_event = asyncio.Event()
+        self.exit_code = 0  # what the process exits with once the window is gone
         self.demo: DemoServerProcess | None = None
         self._tasks: set[asyncio.Task[object]] = set()
         self.window.connect_requested.connect(
@@ -192,8 +197,11 @@ class Application:
         bridge.batch_applied.connect(
             lambda *_: arrived.set() if bridge.topology.servers() else None
         )
-        with contextlib.suppress(TimeoutError):
+        try:
             await asyncio.wait_for(arrived.wait(), limit)
+        except TimeoutError:
+            log.error("No live data within %g s: the screenshot shows none.", limit)
+            self.exit_code = 1
         self.window.resize(1200, 760)  # the same frame whatever size was remembered
         await asyncio.sleep(settle)  # several stats intervals: counts and uptimes settle
         self.window.overview.refresh()
@@ -245,6 +253,7 @@ def run_gui(options: GuiOptions) -> int:
     qt_app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(qt_app, QApplication)
     qt_app.setWindowIcon(app_icon())
+    QGuiApplication.setDesktopFileName(DESKTOP_ID)  # Wayland docks match the desktop entry
     loop = new_event_loop(qt_app)
     asyncio.set_event_loop(loop)
     application = Application(options)
@@ -254,11 +263,11 @@ def run_gui(options: GuiOptions) -> int:
     try:
         loop.run_until_complete(application.run())
     finally:
-        _close_loop(loop)
-    return 0
+        _close_loop(loop, application.exit_code)
+    return application.exit_code
 
 
-def _close_loop(loop: asyncio.AbstractEventLoop) -> None:
+def _close_loop(loop: asyncio.AbstractEventLoop, exit_code: int = 0) -> None:
     """Close without waiting on executor threads: a DNS look-up of a dead host can hang."""
     for signum in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(Exception):
@@ -275,4 +284,4 @@ def _close_loop(loop: asyncio.AbstractEventLoop) -> None:
         log.debug("Leaving %d threads behind at exit", len(stragglers))
         sys.stdout.flush()
         sys.stderr.flush()
-        os._exit(0)
+        os._exit(exit_code)

@@ -76,3 +76,14 @@ def test_bad_urls_are_explained(url: str, fragment: str) -> None:
 def test_a_header_without_colon_is_explained() -> None:
     with pytest.raises(SettingsError, match="Name:value"):
         settings_from_arguments(parse("http://localhost:3000", "--header", "nocolon"), "")
+
+
+def test_the_demo_server_runs_from_a_bundle_as_the_bundle_itself(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from sio_monitor.qt.demo_process import demo_server_command
+
+    assert demo_server_command() == (sys.executable, ["-m", "sio_monitor"])
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "executable", "/opt/sio-monitor/sio-monitor")
+    assert demo_server_command() == ("/opt/sio-monitor/sio-monitor", [])
