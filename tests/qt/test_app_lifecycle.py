@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -108,7 +109,8 @@ def test_signal_mid_connect_exits_within_three_seconds_without_traceback(signum:
 def test_demo_command_runs_end_to_end_and_leaves_no_child_behind(tmp_path: Path) -> None:
     """The README's first command, made to end by itself with --screenshot."""
     shot = tmp_path / "demo.png"
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    tag = f"demo-test-{uuid.uuid4()}"  # inherited by the demo child: tells ours from others'
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", SIO_MONITOR_TEST_TAG=tag)
     result = subprocess.run(
         [sys.executable, "-m", "sio_monitor", "--demo", "--screenshot", str(shot)],
         env=env,
@@ -120,20 +122,22 @@ def test_demo_command_runs_end_to_end_and_leaves_no_child_behind(tmp_path: Path)
     assert "Traceback" not in result.stderr
     image = QImage(str(shot))
     assert not image.isNull() and image.width() > 300
-    assert not _demo_server_processes(), "the demo server outlived the window"
+    assert not _demo_server_processes(tag), "the demo server outlived the window"
 
 
-def _demo_server_processes() -> list[int]:
-    """Process ids of running demo servers started with --json, read from /proc."""
+def _demo_server_processes(tag: str) -> list[int]:
+    """Process ids of running demo servers started under ``tag``, read from /proc."""
+    marker = f"SIO_MONITOR_TEST_TAG={tag}".encode()
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
             argv = (entry / "cmdline").read_bytes().split(b"\0")
+            environment = (entry / "environ").read_bytes().split(b"\0")
         except OSError:
             continue
-        if b"demo-server" in argv and b"--json" in argv and b"sio_monitor" in argv:
+        if b"demo-server" in argv and marker in environment:
             found.append(int(entry.name))
     return found
 
