@@ -223,7 +223,7 @@ class MainWindow(QMainWindow):
         menu.addSeparator()
         menu.addAction(quit_action)
         view = self.menuBar().addMenu("&View")
-        for index, name in enumerate(("Overview", "Topology", "Throughput", "Emit")):
+        for index, name in enumerate(("Overview", "Topology", "Throughput", "Emit", "Log")):
             action = QAction(name, self)
             action.setShortcut(QKeySequence(f"Ctrl+{index + 1}"))
             action.triggered.connect(lambda _=False, i=index: self.tabs.setCurrentIndex(i))

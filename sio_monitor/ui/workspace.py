@@ -1,7 +1,7 @@
 """One connection's workspace: its own sessions, views and state, side by side with others.
 
 Everything a connection shows lives here (overview, explorer, charts, emit
-console, reconnect banner), built around the workspace's own monitoring
+console, event log, reconnect banner), built around the workspace's own monitoring
 session and probe, so closing one connection tab tears down exactly that
 connection and nothing the others hold. The window only arranges workspaces
 and says which one a menu command applies to.
@@ -19,6 +19,7 @@ from sio_monitor.qt.probe_session import ProbeSession
 from sio_monitor.qt.session import MonitorSession
 from sio_monitor.ui.charts import ThroughputCharts
 from sio_monitor.ui.emit_console import EmitConsole
+from sio_monitor.ui.event_log_view import EventLogPanel
 from sio_monitor.ui.explorer import TopologyExplorer
 from sio_monitor.ui.overview import OverviewPanel
 from sio_monitor.ui.reconnect_banner import ReconnectBanner
@@ -31,7 +32,7 @@ STATE_COLOURS = {
     ConnectionState.DISCONNECTED: "#757575",
     ConnectionState.IDLE: "#757575",
 }
-VIEW_NAMES = ("overview", "topology", "throughput", "emit")
+VIEW_NAMES = ("overview", "topology", "throughput", "emit", "log")
 IDLE_MESSAGE = "Not connected. Press Ctrl+K to connect to a server."
 #: Splitters whose positions are remembered, by the object name given to each here.
 SPLITTER_SETTINGS = "workspace/splitters/"
@@ -70,12 +71,15 @@ class Workspace(QWidget):
         self.explorer = TopologyExplorer(self.session, self)
         self.charts = ThroughputCharts(self.session.bridge, self)
         self.emit_console = EmitConsole(self.session, self.probe, self.explorer.runner, parent=self)
+        self.event_log = EventLogPanel(parent=self)
+        self.event_log.attach(self.session, self.probe)
         self.tabs = QTabWidget(self, objectName="mainTabs")
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.overview, "&Overview")
         self.tabs.addTab(self.explorer, "&Topology")
         self.tabs.addTab(self.charts, "T&hroughput")
         self.tabs.addTab(self.emit_console, "&Emit")
+        self.tabs.addTab(self.event_log, "&Log")
         self.reconnect_banner = ReconnectBanner(self.session, self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -86,6 +90,8 @@ class Workspace(QWidget):
 
         self.explorer.status_message.connect(self.status_message)
         self.emit_console.status_message.connect(self.status_message)
+        self.event_log.status_message.connect(self.status_message)
+        self.event_log.show_socket.connect(self._show_socket)
         self.session.bridge.connection_changed.connect(self._connection_changed)
         self.session.bridge.payload_rejected.connect(self._payload_rejected)
 
@@ -131,10 +137,15 @@ class Workspace(QWidget):
             (self.explorer, "explorer"),
             (self.charts, "charts"),
             (self.emit_console, "emit"),
+            (self.event_log, "log"),
         ):
             for number, splitter in enumerate(panel.findChildren(QSplitter)):
                 if not splitter.objectName():
                     splitter.setObjectName(f"{prefix}Split{number}")
+
+    def _show_socket(self, nsp: str, sid: str) -> None:
+        self.tabs.setCurrentWidget(self.explorer)
+        self.explorer.select_socket(nsp, sid)
 
     def _connection_changed(self, change: ConnectionChanged) -> None:
         self.show_state(change.state, change.message)
