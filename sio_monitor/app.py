@@ -27,12 +27,15 @@ from sio_monitor import __version__
 from sio_monitor.domain.events import ConnectionState
 from sio_monitor.domain.settings import ConnectionSettings
 from sio_monitor.qt.demo_process import DemoServerProcess
+from sio_monitor.qt.error_reporting import ErrorReporter, settings_secrets
 from sio_monitor.qt.loop import new_event_loop
 from sio_monitor.qt.probe_session import ProbeSession
 from sio_monitor.qt.session import MonitorSession
 from sio_monitor.store.profiles_store import ProfileStore
+from sio_monitor.ui.error_panel import ErrorPanel
 from sio_monitor.ui.icons import app_icon
 from sio_monitor.ui.main_window import MainWindow
+from sio_monitor.ui.recording_menu import install_recording
 from sio_monitor.ui.window_state import load_open_connections, save_open_connections
 from sio_monitor.ui.workspace import Workspace
 
@@ -51,6 +54,7 @@ class GuiOptions:
     screenshot_delay: float = 3.0  # seconds of live data before the screenshot
     tab: str | None = None  # overview, topology, throughput or emit
     profile: str | None = None  # the name of a saved profile to connect with
+    open_recording: str | None = None  # replay this recording in a tab of its own
 
 
 class Application:
@@ -76,6 +80,20 @@ class Application:
         self.window.disconnect_requested.connect(lambda: self.spawn(self.session.disconnect()))
         self.window.close_requested.connect(lambda w: self.spawn(self.close_workspace(w)))
         self.window.quit_requested.connect(self._quit_requested)
+        self.recordings = install_recording(self.window)
+        # Unexpected errors: run_gui installs the hooks; the panel says each kind once.
+        self.errors = ErrorReporter(self.window, secrets=self._secrets)
+        self.window.add_error_panel(ErrorPanel(self.errors, self.window))
+
+    def _secrets(self) -> list[str]:
+        """What the log must never show: every open connection's password, headers, auth."""
+        workspaces = self.window.workspaces()
+        return [
+            secret
+            for w in workspaces
+            for settings in (w.settings, w.probe.settings)
+            for secret in settings_secrets(settings)
+        ]
 
     @property
     def session(self) -> MonitorSession:
@@ -94,10 +112,9 @@ class Application:
 
     def _task_done(self, task: asyncio.Task[object]) -> None:
         self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            exc = task.exception()
-            log.error("Unexpected error: %s", exc, exc_info=exc)
-            self.window.show_state(ConnectionState.FAILED, f"Unexpected error: {exc}")
+        error = None if task.cancelled() else task.exception()
+        if error is not None:
+            self.errors.report(error, "In a background task:")
 
     async def connect_to(
         self, settings: ConnectionSettings, recent: bool = True, workspace: Workspace | None = None
@@ -183,6 +200,8 @@ class Application:
             self.window.show_connect_dialog(options.settings)
         elif options.settings is not None:
             self.spawn(self.connect_to(options.settings))
+        elif options.open_recording is not None:
+            self.spawn(self.recordings.open_recording(options.open_recording))
         else:
             self.restore_connections()
         if options.screenshot:
@@ -234,6 +253,7 @@ class Application:
             *(w.session.disconnect() for w in self.window.workspaces()),
             *(w.probe.disconnect() for w in self.window.workspaces()),
         )
+        self.recordings.close()
         if self.demo is not None:
             self.demo.stop()
         if self.window.isVisible():
@@ -257,12 +277,14 @@ def run_gui(options: GuiOptions) -> int:
     loop = new_event_loop(qt_app)
     asyncio.set_event_loop(loop)
     application = Application(options)
+    application.errors.install(loop)
     for signum in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(signum, application.quit_event.set)
     try:
         loop.run_until_complete(application.run())
     finally:
+        application.errors.uninstall()
         _close_loop(loop, application.exit_code)
     return application.exit_code
 

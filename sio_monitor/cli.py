@@ -115,6 +115,9 @@ def _gui_parser() -> argparse.ArgumentParser:
         "--demo", action="store_true", help="start the embedded demo server and connect to it"
     )
     parser.add_argument(
+        "--open", dest="open_recording", metavar="FILE", help="replay a recording in a tab"
+    )
+    parser.add_argument(
         "--screenshot",
         metavar="FILE",
         help="save the window as a PNG once live data shows, then quit",
@@ -182,6 +185,7 @@ def _view_options(args: argparse.Namespace) -> dict[str, object]:
         "screenshot": args.screenshot,
         "screenshot_delay": args.screenshot_delay,
         "tab": args.tab,
+        "open_recording": args.open_recording,
     }
 
 

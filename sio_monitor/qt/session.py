@@ -122,7 +122,7 @@ class MonitorSession(QObject):
     def _batch_applied(self, changes: ChangeSet) -> None:
         topology = self.bridge.topology
         # Only while listening: silence while the monitor is away is its own.
-        listening = topology.connection is ConnectionState.CONNECTED
+        listening = self._client is not None and topology.connection is ConnectionState.CONNECTED
         self._arm(topology.next_health_check() if listening else None)
         if changes.snapshot_stale:
             self._refresh_snapshot()

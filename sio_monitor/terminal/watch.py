@@ -119,6 +119,8 @@ def watch_line(feed: Feed, tally: Tally, elapsed: float, interval: float) -> dic
         "packetsOut": rate("packetsOut"),
         "connects": tally.connects,
         "disconnects": tally.disconnects,
+        # Malformed admin payloads dropped since the command started: a broken server shows.
+        "droppedPayloads": topology.malformed,
     }
 
 

@@ -13,7 +13,14 @@ from __future__ import annotations
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget, QWidget
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QTabWidget,
+    QWidget,
+)
 
 from sio_monitor import __version__
 from sio_monitor.domain.events import ConnectionState
@@ -21,6 +28,7 @@ from sio_monitor.domain.profiles import Profile
 from sio_monitor.domain.settings import ConnectionSettings
 from sio_monitor.qt.probe_session import ProbeSession
 from sio_monitor.qt.session import MonitorSession
+from sio_monitor.qt.tree_base import plain_tooltip
 from sio_monitor.ui.charts import ThroughputCharts
 from sio_monitor.ui.connect_dialog import ConnectDialog
 from sio_monitor.ui.emit_console import EmitConsole
@@ -178,6 +186,11 @@ class MainWindow(QMainWindow):
         """An action's result, for long enough to read it."""
         self.statusBar().showMessage(message, 10_000)
 
+    def add_error_panel(self, panel: QDockWidget) -> None:
+        """Dock the unexpected-error panel under the views (added after the layout is restored,
+        so a panel left open at the last exit does not come back empty)."""
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, panel)
+
     def remember(self, settings: ConnectionSettings, workspace: Workspace | None = None) -> None:
         self._last_settings = settings
         (workspace or self.current).remember(settings)
@@ -259,7 +272,7 @@ class MainWindow(QMainWindow):
         if index >= 0:
             self.connections.setTabIcon(index, state_icon(workspace.state))
             self.connections.setTabText(index, workspace.title().replace("&", "&&"))
-            self.connections.setTabToolTip(index, workspace.message)
+            self.connections.setTabToolTip(index, plain_tooltip(workspace.message))
         if workspace is self.current:
             self._show_current()
 
@@ -281,7 +294,9 @@ class MainWindow(QMainWindow):
             self.rejected_label.setText(
                 f"{count} malformed payload{'s' if count != 1 else ''} dropped"
             )
-            self.rejected_label.setToolTip(f"Last: {rejection.event_name}: {rejection.reason}")
+            self.rejected_label.setToolTip(
+                plain_tooltip(f"Last: {rejection.event_name}: {rejection.reason}")
+            )
 
     def _about(self) -> None:
         box = QMessageBox(self)

@@ -11,6 +11,7 @@ silent, and the totals count only the nodes still reporting.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QColor
@@ -94,6 +95,8 @@ class OverviewPanel(QWidget):
         self.setObjectName("overviewPanel")
         self._bridge = bridge
         self._stale = False
+        #: The time ages are measured against: a replay sets its own.
+        self.clock: Callable[[], float] = time.time
 
         self.summary = QLabel(objectName="overviewSummary")
         self.summary.setTextFormat(Qt.TextFormat.PlainText)
@@ -128,7 +131,7 @@ class OverviewPanel(QWidget):
 
     def refresh(self, *_: object) -> None:
         topology = self._bridge.topology
-        now = time.time()
+        now = self.clock()
         servers = topology.servers()
         self.servers.setRowCount(len(servers))
         healthy_servers = 0

@@ -48,7 +48,7 @@ CROWD = 200
 BATCH = 50
 WATCH_KEYS = {
     "time", "servers", "clients", "sockets", "eventsIn", "eventsOut", "bytesIn", "bytesOut",
-    "packetsIn", "packetsOut", "connects", "disconnects",
+    "packetsIn", "packetsOut", "connects", "disconnects", "droppedPayloads",
 }  # fmt: skip
 
 View = dict[str, dict[str, Any]]  # namespace -> {"sockets": [...], "rooms": {room: [...]}}
@@ -434,6 +434,67 @@ async def check_watch(served: Served) -> None:
         assert line["servers"] == 1 and line["clients"] > 0
         assert set(line["sockets"]) == set(NAMESPACES)
         assert isinstance(line["eventsIn"], float)
+        assert line["droppedPayloads"] == 0  # a healthy server sends nothing to drop
+
+
+class _LineSink(io.StringIO):
+    """An output stream that hands each JSON line to ``on_line`` as soon as it is written."""
+
+    def __init__(self, on_line: Callable[[dict[str, Any]], None]) -> None:
+        super().__init__()
+        self._on_line = on_line
+
+    def write(self, text: str) -> int:
+        for line in text.splitlines():
+            self._on_line(json.loads(line))
+        return super().write(text)
+
+
+def test_watch_counts_the_malformed_payloads_it_drops() -> None:
+    """A server sending garbage on the admin namespace: watch goes on and counts what it drops."""
+
+    async def main() -> tuple[int, list[dict[str, Any]], str]:
+        server = DemoServer(clients=0, auth=False, stats_interval=0.5)
+        await server.start()
+        lines: list[dict[str, Any]] = []
+        stop = asyncio.Event()
+        garbage: list[asyncio.Future[None]] = []
+
+        def on_line(line: dict[str, Any]) -> None:
+            lines.append(line)
+            if len(lines) == 1:  # the monitor is listening: break the protocol three times
+                for shape in ("not an object", [1, 2], {"serverId": ["x"]}):
+                    garbage.append(
+                        asyncio.ensure_future(
+                            server.sio.emit("server_stats", shape, namespace=server.admin_namespace)
+                        )
+                    )
+            if line["droppedPayloads"] >= 3:
+                stop.set()
+
+        err = io.StringIO()
+        try:
+            code = await asyncio.wait_for(
+                run_watch(
+                    ConnectionSettings(server.url, connect_timeout=10.0),
+                    interval=0.25,
+                    as_json=True,
+                    out=_LineSink(on_line),
+                    err=err,
+                    stop=stop,
+                ),
+                30,
+            )
+            await asyncio.gather(*garbage)
+        finally:
+            await server.stop()
+        return code, lines, err.getvalue()
+
+    code, lines, err = asyncio.run(main())
+    assert (code, err) == (0, "")
+    assert lines[0]["droppedPayloads"] == 0
+    assert lines[-1]["droppedPayloads"] == 3
+    assert lines[-1]["servers"] == 1  # the good stats still count
 
 
 # --- failures, modes ----------------------------------------------------------------------

@@ -67,7 +67,7 @@ def test_each_tab_has_its_own_connection_and_views(window: MainWindow) -> None:
     assert window.state_label.text() == "No answer from qa:4000."  # the tab in front
     tabs = window.connections
     assert [tabs.tabText(i) for i in range(tabs.count())] == ["staging:3000", "qa:4000"]
-    assert tabs.tabToolTip(0) == "Connected to staging:3000."
+    assert "Connected to staging:3000." in tabs.tabToolTip(0)
     assert tabs.tabIcon(0).pixmap(10, 10).toImage().pixelColor(5, 5).name() == "#2e7d32"
     assert tabs.tabIcon(1).pixmap(10, 10).toImage().pixelColor(5, 5).name() == "#c62828"
     tabs.setCurrentIndex(0)
