@@ -25,9 +25,10 @@ from PySide6.QtWidgets import QApplication
 
 from sio_monitor import __version__
 from sio_monitor.domain.events import ConnectionState
+from sio_monitor.domain.secrets import settings_secrets
 from sio_monitor.domain.settings import ConnectionSettings
 from sio_monitor.qt.demo_process import DemoServerProcess
-from sio_monitor.qt.error_reporting import ErrorReporter, settings_secrets
+from sio_monitor.qt.error_reporting import ErrorReporter
 from sio_monitor.qt.loop import new_event_loop
 from sio_monitor.qt.probe_session import ProbeSession
 from sio_monitor.qt.session import MonitorSession

@@ -19,6 +19,10 @@ from typing import Any
 
 #: Bytes shown inline in a one-line preview before the ellipsis.
 PREVIEW_BYTES = 8
+#: Nesting shown or stored; deeper levels become ``DEEPER``. A server can nest thousands
+#: of levels, and walking them (here, or in the JSON encoder after) would exhaust the stack.
+MAX_DEPTH = 200
+DEEPER = f"… (nested deeper than {MAX_DEPTH} levels)"
 BINARY_KEY = "$binary"
 LITERAL_KEY = "$literal"
 
@@ -188,24 +192,26 @@ def preview(value: Any, limit: int = 200) -> str:
     """
     parts: list[str] = []
     budget = [limit + 1]
-    _render(value, parts, budget)
+    _render(value, parts, budget, 0)
     text = "".join(parts)
     if len(text) > limit:
         return text[: max(0, limit - 1)] + "…"
     return text
 
 
-def _render(value: Any, parts: list[str], budget: list[int]) -> None:
+def _render(value: Any, parts: list[str], budget: list[int], depth: int) -> None:
     if budget[0] <= 0:
         return
     if isinstance(value, bytes | bytearray | memoryview):
         piece = _binary_label(bytes(value[: PREVIEW_BYTES + 1]), len(value))
+    elif isinstance(value, dict | list | tuple) and depth >= MAX_DEPTH:
+        piece = "…"
     elif isinstance(value, dict):
         keyed = ((json.dumps(str(k), ensure_ascii=False) + ": ", v) for k, v in value.items())
-        _render_items("{", "}", keyed, parts, budget)
+        _render_items("{", "}", keyed, parts, budget, depth)
         return
     elif isinstance(value, list | tuple):
-        _render_items("[", "]", (("", v) for v in value), parts, budget)
+        _render_items("[", "]", (("", v) for v in value), parts, budget, depth)
         return
     elif isinstance(value, str):
         piece = json.dumps(value[: budget[0]], ensure_ascii=False)
@@ -219,7 +225,7 @@ def _render(value: Any, parts: list[str], budget: list[int]) -> None:
 
 
 def _render_items(
-    opening: str, closing: str, items: Any, parts: list[str], budget: list[int]
+    opening: str, closing: str, items: Any, parts: list[str], budget: list[int], depth: int
 ) -> None:
     parts.append(opening)
     budget[0] -= 1
@@ -229,7 +235,7 @@ def _render_items(
         piece = (", " if index else "") + prefix
         parts.append(piece)
         budget[0] -= len(piece)
-        _render(item, parts, budget)
+        _render(item, parts, budget, depth + 1)
     parts.append(closing)
     budget[0] -= 1
 
@@ -258,18 +264,21 @@ def hex_dump(data: bytes, limit: int = 4096) -> str:
 # --- storage ------------------------------------------------------------------
 
 
-def to_jsonable(value: Any) -> Any:
+def to_jsonable(value: Any, _depth: int = 0) -> Any:
     """A JSON-safe copy for history and snippets: bytes become {"$binary": base64}.
 
     A user's own one-key object named like a marker is wrapped in {"$literal": …}
-    so that from_jsonable gives back exactly what went in.
+    so that from_jsonable gives back exactly what went in, down to ``MAX_DEPTH``
+    levels of nesting (below that, the ``DEEPER`` note stands in).
     """
     if isinstance(value, bytes | bytearray | memoryview):
         return {BINARY_KEY: base64.b64encode(bytes(value)).decode("ascii")}
+    if isinstance(value, list | tuple | dict) and _depth >= MAX_DEPTH:
+        return DEEPER
     if isinstance(value, list | tuple):
-        return [to_jsonable(item) for item in value]
+        return [to_jsonable(item, _depth + 1) for item in value]
     if isinstance(value, dict):
-        copy = {str(k): to_jsonable(v) for k, v in value.items()}
+        copy = {str(k): to_jsonable(v, _depth + 1) for k, v in value.items()}
         if len(copy) == 1 and next(iter(copy)) in (BINARY_KEY, LITERAL_KEY):
             return {LITERAL_KEY: copy}
         return copy

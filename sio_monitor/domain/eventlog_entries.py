@@ -98,7 +98,7 @@ def encode_args(args: tuple[Any, ...], limit: int = PAYLOAD_LIMIT) -> tuple[byte
     except _BinaryError:
         return _encode_binary(args, limit)
     except (ValueError, RecursionError):  # a cycle: cannot come off the wire, but never raise
-        return plain_text(repr(args)[:limit], limit)
+        return plain_text(preview(args, limit), limit)
     if '"$' in text and any(marker in text for marker in _MARKERS):
         text = _encode(to_jsonable(args))  # a user's own marker-like key: keep it reversible
     data = text.encode("utf-8")
@@ -156,7 +156,7 @@ def _connect_text(event: SocketConnected) -> str:
         try:
             parts.append(f"data {_encode(info.data)}")
         except (_BinaryError, ValueError, RecursionError):
-            parts.append(f"data {info.data!r}")
+            parts.append(f"data {preview(info.data, PAYLOAD_LIMIT)}")
     return ", ".join(parts)
 
 

@@ -79,3 +79,18 @@ class ConnectionSettings:
             if not name or any(c in name for c in " :\r\n"):
                 raise SettingsError(f"The header name {name!r} is not a valid HTTP header name.")
         return self
+
+
+def parse_pairs(text: str, separator: str, what: str) -> dict[str, str]:
+    """``name<separator>value`` per line (blank lines skipped); SettingsError names a bad line."""
+    pairs: dict[str, str] = {}
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line:
+            continue
+        name, sep, value = line.partition(separator)
+        if not sep or not name.strip():
+            spaced = f"{separator} " if separator == ":" else separator
+            raise SettingsError(f"{what} line {number} must look like 'name{spaced}value'.")
+        pairs[name.strip()] = value.strip()
+    return pairs

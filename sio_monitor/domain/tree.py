@@ -141,7 +141,7 @@ class SocketTree:
         server's state.
         """
         state.refreshed_at = at
-        changed = state.transport != info.transport or state.data != info.data
+        changed = state.transport != info.transport or not _same(state.data, info.data)
         state.transport = info.transport
         state.data = info.data
         if info.connected_at is not None and info.connected_at < state.connected_at:
@@ -226,3 +226,11 @@ class SocketTree:
             del ns.rooms[room]
             ns.private_rooms -= existing.private
             changes.rooms_of(ns.name).note_removed(room)
+
+
+def _same(old: Any, new: Any) -> bool:
+    """Equal socket data; data nested too deep for ``==`` counts as changed, not as a crash."""
+    try:
+        return bool(old == new)
+    except RecursionError:
+        return False

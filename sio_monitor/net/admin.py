@@ -48,6 +48,7 @@ from sio_monitor.net.failures import (
     diagnose_transport_failure,
     not_instrumented_message,
 )
+from sio_monitor.net.teardown import SHUTDOWN_STEP_TIMEOUT, abandon
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +56,6 @@ Sink = Callable[[DomainEvent], None]
 
 #: Seconds to wait for ``config`` after the namespace accepted us.
 INSTRUMENTED_TIMEOUT = 5.0
-#: Upper bound on every step of an orderly shutdown.
-SHUTDOWN_STEP_TIMEOUT = 1.0
 #: Reconnection: the first wait, the longest wait, and the random share of each wait.
 RECONNECT_FIRST = 0.5
 RECONNECT_CAP = 30.0
@@ -346,16 +345,7 @@ class AdminClient:
             await self._abandon()
 
     async def _abandon(self) -> None:
-        """Tear the client down; each step bounded so a dead host cannot hold up exit."""
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(self._sio.shutdown(), SHUTDOWN_STEP_TIMEOUT)
-        eio = self._sio.eio
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(eio.disconnect(abort=True), SHUTDOWN_STEP_TIMEOUT)
-        http = getattr(eio, "http", None)
-        if http is not None and not getattr(eio, "external_http", False) and not http.closed:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(http.close(), SHUTDOWN_STEP_TIMEOUT)
+        await abandon(self._sio)
 
     def _fail(self, kind: FailureKind, sentence: str) -> None:
         log.warning("%s", sentence)

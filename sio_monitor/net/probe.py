@@ -10,7 +10,6 @@ happens goes to a sink as a typed event, and every failure is a sentence.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import itertools
 import json
@@ -41,13 +40,12 @@ from sio_monitor.net.failures import (
     describe_connect_error,
     diagnose_transport_failure,
 )
+from sio_monitor.net.teardown import abandon
 
 log = logging.getLogger(__name__)
 
 Sink = Callable[[object], None]
 
-#: Upper bound on every step of an orderly shutdown.
-SHUTDOWN_STEP_TIMEOUT = 1.0
 #: Event names Socket.IO keeps for itself: clients may not emit them.
 RESERVED_EVENTS = frozenset(
     {"connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener"}
@@ -359,16 +357,7 @@ class ProbeClient:
         self._set_state(ProbeState.CONNECTED, message)
 
     async def _abandon(self) -> None:
-        """Tear the client down; each step bounded so a dead host cannot hold up exit."""
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(self._sio.shutdown(), SHUTDOWN_STEP_TIMEOUT)
-        eio = self._sio.eio
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(eio.disconnect(abort=True), SHUTDOWN_STEP_TIMEOUT)
-        http = getattr(eio, "http", None)
-        if http is not None and not getattr(eio, "external_http", False) and not http.closed:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(http.close(), SHUTDOWN_STEP_TIMEOUT)
+        await abandon(self._sio)
 
     def _fail(self, kind: FailureKind, sentence: str) -> bool:
         log.warning("%s", sentence)

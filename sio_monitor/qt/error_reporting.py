@@ -32,9 +32,7 @@ from typing import Any
 import platformdirs
 from PySide6.QtCore import QObject, Signal
 
-from sio_monitor.domain.probe_settings import ProbeSettings
 from sio_monitor.domain.profiles import is_sensitive_name
-from sio_monitor.domain.settings import ConnectionSettings
 from sio_monitor.store.json_files import APP_NAME
 
 log = logging.getLogger("sio_monitor.errors")
@@ -85,33 +83,6 @@ def _mask_named_value(match: re.Match[str]) -> str:
     if name.endswith(("Error", "Exception", "Warning")) or not is_sensitive_name(name):
         return match[0]
     return f"{name}{match['sep']}{match['quote']}{MASK}"
-
-
-def settings_secrets(settings: ConnectionSettings | ProbeSettings | None) -> list[str]:
-    """Every value of a connection's settings that must never be written down."""
-    if settings is None:
-        return []
-    values = list(settings.headers.values())  # admin headers may all carry tokens
-    if isinstance(settings, ConnectionSettings):
-        values.append(settings.password)
-    else:
-        values.extend(v for k, v in settings.query.items() if is_sensitive_name(k))
-        values.extend(_strings(settings.auth))
-    return [v for v in values if v]
-
-
-def _strings(value: Any, depth: int = 0) -> Iterable[str]:
-    """The strings inside a JSON-like value (an auth payload), shallowly bounded."""
-    if depth > 8:
-        return
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _strings(item, depth + 1)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            yield from _strings(item, depth + 1)
 
 
 class _RedactingFormatter(logging.Formatter):

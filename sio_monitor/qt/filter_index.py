@@ -12,8 +12,12 @@ from __future__ import annotations
 import json
 
 from sio_monitor.domain.changes import ChangeSet
+from sio_monitor.domain.emit_args import preview
 from sio_monitor.domain.nodes import SocketState
 from sio_monitor.domain.topology import Topology
+
+#: Characters of a socket's ``data`` searched when it is not plain JSON (or too deep).
+SEARCH_LIMIT = 65_536
 
 SocketKey = tuple[str, str]  # (namespace, socket id)
 
@@ -35,8 +39,8 @@ def search_text(state: SocketState) -> str:
     else:
         try:
             text = _encode(data)
-        except (TypeError, ValueError):  # not JSON after all (a cycle, an odd key)
-            text = repr(data)
+        except (TypeError, ValueError, RecursionError):  # a cycle, an odd key, too deep
+            text = preview(data, SEARCH_LIMIT)
     return "\n".join(
         (
             info.id,

@@ -14,7 +14,7 @@ import contextlib
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from sio_monitor.domain.events import (
     ConnectionChanged,
@@ -26,6 +26,7 @@ from sio_monitor.domain.rates import Rates
 from sio_monitor.domain.settings import ConnectionSettings
 from sio_monitor.domain.topology import Topology
 from sio_monitor.net.admin import INSTRUMENTED_TIMEOUT, AdminClient
+from sio_monitor.net.signals import install_stop_signals
 
 EXIT_OK = 0
 EXIT_CREDENTIALS = 2
@@ -138,3 +139,33 @@ class Feed:
     def where(self) -> str:
         host, port = self.settings.host_port
         return f"{host}:{port}"
+
+
+async def interrupt_when(stop: asyncio.Event, feed: Feed) -> None:
+    """Interrupt ``feed`` once ``stop`` is set (by Ctrl+C or SIGTERM)."""
+    await stop.wait()
+    feed.interrupt()
+
+
+def run_until_stopped(main: Callable[[asyncio.Event], Awaitable[int]]) -> int:
+    """Run a command's coroutine on plain asyncio; Ctrl+C and SIGTERM set its stop event.
+
+    A stop is a clean end (exit code 0), and so is a reader that went away
+    (``| head``): both are how a user ends a command that would run on.
+    """
+
+    async def guarded() -> int:
+        stop = asyncio.Event()
+        restore = install_stop_signals(stop.set)
+        try:
+            return await main(stop)
+        finally:
+            restore()
+
+    try:
+        return asyncio.run(guarded())
+    except KeyboardInterrupt:
+        return EXIT_OK
+    except BrokenPipeError:
+        silence_stdout()
+        return EXIT_OK

@@ -21,7 +21,6 @@ from typing import TextIO
 from sio_monitor.domain.format import format_si
 from sio_monitor.domain.secrets import settings_secrets
 from sio_monitor.domain.settings import ConnectionSettings
-from sio_monitor.net.signals import install_stop_signals
 from sio_monitor.store.recording import (
     DEFAULT_CAP_BYTES,
     SUFFIX,
@@ -29,7 +28,7 @@ from sio_monitor.store.recording import (
     RecordingWriter,
     recording_path,
 )
-from sio_monitor.terminal import EXIT_OK, Feed, silence_stdout
+from sio_monitor.terminal import EXIT_OK, Feed, interrupt_when, run_until_stopped
 from sio_monitor.terminal.watch import _say_connection_changes
 
 #: The recording could not be written (a full disk, a file removed under us).
@@ -132,7 +131,7 @@ async def run_record(
             return EXIT_FILE
         print(f"Recording {feed.where()} to {writer.path} (Ctrl+C to stop)", file=out, flush=True)
         if stop is not None:
-            relay = asyncio.create_task(_relay(stop, feed))
+            relay = asyncio.create_task(interrupt_when(stop, feed))
         return await _record(feed, writer, duration, interval, out, err)
     finally:
         if relay is not None:
@@ -191,35 +190,19 @@ def _finish(writer: RecordingWriter, feed: Feed, out: TextIO, err: TextIO) -> No
         print(f"Recorded {stats.events:,} events to {writer.path}", file=out, flush=True)
 
 
-async def _relay(stop: asyncio.Event, feed: Feed) -> None:
-    await stop.wait()
-    feed.interrupt()
-
-
 def run(settings: ConnectionSettings, args: argparse.Namespace) -> int:
     """Entry point for the CLI: Ctrl+C and SIGTERM stop it cleanly with exit code 0."""
 
-    async def main() -> int:
-        stop = asyncio.Event()
-        restore = install_stop_signals(stop.set)
-        try:
-            return await run_record(
-                settings,
-                path=args.out,
-                duration=args.duration,
-                interval=args.interval,
-                cap_bytes=int(args.max_size * 1e6),
-                out=sys.stdout,
-                err=sys.stderr,
-                stop=stop,
-            )
-        finally:
-            restore()
+    async def main(stop: asyncio.Event) -> int:
+        return await run_record(
+            settings,
+            path=args.out,
+            duration=args.duration,
+            interval=args.interval,
+            cap_bytes=int(args.max_size * 1e6),
+            out=sys.stdout,
+            err=sys.stderr,
+            stop=stop,
+        )
 
-    try:
-        return asyncio.run(main())
-    except KeyboardInterrupt:
-        return EXIT_OK
-    except BrokenPipeError:
-        silence_stdout()
-        return EXIT_OK
+    return run_until_stopped(main)

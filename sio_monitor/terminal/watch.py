@@ -28,8 +28,13 @@ from sio_monitor.domain.events import (
 )
 from sio_monitor.domain.settings import ConnectionSettings
 from sio_monitor.domain.topology import DEVELOPMENT
-from sio_monitor.net.signals import install_stop_signals
-from sio_monitor.terminal import EXIT_OK, EXIT_UNREACHABLE, Feed, silence_stdout
+from sio_monitor.terminal import (
+    EXIT_OK,
+    EXIT_UNREACHABLE,
+    Feed,
+    interrupt_when,
+    run_until_stopped,
+)
 from sio_monitor.terminal.render import iso_utc, watch_text
 
 
@@ -142,7 +147,7 @@ async def run_watch(
             print(feed.failure_message, file=err)
             return feed.exit_code
         if stop is not None:
-            relay = asyncio.create_task(_relay(stop, feed))
+            relay = asyncio.create_task(interrupt_when(stop, feed))
         return await _lines(feed, interval, count, as_json, out, err)
     finally:
         if relay is not None:
@@ -206,34 +211,18 @@ def _say_connection_changes(batch: list[DomainEvent], err: TextIO, lost: bool) -
     return lost
 
 
-async def _relay(stop: asyncio.Event, feed: Feed) -> None:
-    await stop.wait()
-    feed.interrupt()
-
-
 def run(settings: ConnectionSettings, args: argparse.Namespace) -> int:
     """Entry point for the CLI: Ctrl+C and SIGTERM stop it cleanly with exit code 0."""
 
-    async def main() -> int:
-        stop = asyncio.Event()
-        restore = install_stop_signals(stop.set)
-        try:
-            return await run_watch(
-                settings,
-                interval=args.interval,
-                count=args.count,
-                as_json=args.json,
-                out=sys.stdout,
-                err=sys.stderr,
-                stop=stop,
-            )
-        finally:
-            restore()
+    async def main(stop: asyncio.Event) -> int:
+        return await run_watch(
+            settings,
+            interval=args.interval,
+            count=args.count,
+            as_json=args.json,
+            out=sys.stdout,
+            err=sys.stderr,
+            stop=stop,
+        )
 
-    try:
-        return asyncio.run(main())
-    except KeyboardInterrupt:
-        return EXIT_OK
-    except BrokenPipeError:
-        silence_stdout()
-        return EXIT_OK
+    return run_until_stopped(main)

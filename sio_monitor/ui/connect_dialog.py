@@ -39,6 +39,7 @@ from sio_monitor.domain.settings import (
     TRANSPORT_CHOICES,
     ConnectionSettings,
     SettingsError,
+    parse_pairs,
 )
 from sio_monitor.store.profiles_store import ProfilesError, ProfileStore
 from sio_monitor.ui.action_dialogs import ask_room
@@ -49,16 +50,7 @@ NO_PROFILE = "New connection"
 
 def parse_headers(text: str) -> dict[str, str]:
     """``Name: value`` per line; raises SettingsError naming the line that is not."""
-    headers: dict[str, str] = {}
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.strip()
-        if not line:
-            continue
-        name, sep, value = line.partition(":")
-        if not sep or not name.strip():
-            raise SettingsError(f"Header line {number} must look like 'Name: value'.")
-        headers[name.strip()] = value.strip()
-    return headers
+    return parse_pairs(text, ":", "Header")
 
 
 class AdminForm(QWidget):

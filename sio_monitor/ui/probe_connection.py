@@ -28,7 +28,12 @@ from PySide6.QtWidgets import (
 from sio_monitor.domain.emit_args import ArgKind, ArgumentError, json_error, parse_argument
 from sio_monitor.domain.probe_events import ProbeState, ProbeStateChanged
 from sio_monitor.domain.probe_settings import ProbeSettings
-from sio_monitor.domain.settings import DEFAULT_PATH, TRANSPORT_CHOICES, SettingsError
+from sio_monitor.domain.settings import (
+    DEFAULT_PATH,
+    TRANSPORT_CHOICES,
+    SettingsError,
+    parse_pairs,
+)
 from sio_monitor.ui.arg_editor import describe_error
 from sio_monitor.ui.connect_dialog import parse_headers
 from sio_monitor.ui.inline_error import inline_error
@@ -48,16 +53,7 @@ TRANSPORT_LABELS = (
 
 def parse_query(text: str) -> dict[str, str]:
     """``name=value`` per line; raises SettingsError naming the line that is not."""
-    query: dict[str, str] = {}
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.strip()
-        if not line:
-            continue
-        name, sep, value = line.partition("=")
-        if not sep or not name.strip():
-            raise SettingsError(f"Query line {number} must look like 'name=value'.")
-        query[name.strip()] = value.strip()
-    return query
+    return parse_pairs(text, "=", "Query")
 
 
 def parse_namespaces(text: str) -> tuple[str, ...]:
