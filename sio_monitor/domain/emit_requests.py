@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -203,9 +203,6 @@ class History:
     def __getitem__(self, index: int) -> HistoryEntry:
         return self._entries[index]
 
-    def index_of(self, entry: HistoryEntry) -> int:
-        return self._entries.index(entry)
-
     def older(self) -> EmitRequest | None:
         """Up arrow: the previous request, staying on the oldest; None with no history."""
         if not self._entries:
@@ -222,9 +219,3 @@ class History:
             self._cursor = None
             return None
         return self._entries[self._cursor].request
-
-    def extend(self, entries: Iterable[HistoryEntry]) -> None:
-        for entry in entries:
-            self._entries.append(entry)
-        while len(self._entries) > self.limit:
-            self._entries.popleft()

@@ -138,12 +138,6 @@ class EmitForm(QWidget):
         self.ack.setChecked(request.ack)
         self.ack_timeout.setValue(request.ack_timeout)
 
-    def aim_at(self, route: str, namespace: str, target: str = "") -> None:
-        """Preset where to send, e.g. from the explorer's selected room or socket."""
-        self.route.setCurrentIndex(max(0, self.route.findData(route)))
-        self.namespace.setCurrentText(namespace)
-        self.target.setText(target)
-
     # --- what the console keeps current ---------------------------------------------------
 
     def set_namespaces(self, names: Iterable[str]) -> None:
