@@ -81,6 +81,7 @@ class Feed:
         self.interrupted = False
         self._queue: list[DomainEvent] = []
         self._wake = asyncio.Event()
+        self._relay: asyncio.Task[None] | None = None
         # A terminal user waits for nothing but this answer: say "not instrumented"
         # within the timeout they chose when it is shorter than the usual wait.
         instrumented = min(INSTRUMENTED_TIMEOUT, settings.connect_timeout)
@@ -133,18 +134,23 @@ class Feed:
         self.interrupted = True
         self._wake.set()
 
+    def interrupt_on(self, stop: asyncio.Event | None) -> None:
+        """Interrupt once ``stop`` is set (by Ctrl+C or SIGTERM); ``close`` ends the watch."""
+        if stop is not None:
+            self._relay = asyncio.ensure_future(self._interrupt_when(stop))
+
+    async def _interrupt_when(self, stop: asyncio.Event) -> None:
+        await stop.wait()
+        self.interrupt()
+
     async def close(self) -> None:
+        if self._relay is not None:
+            self._relay.cancel()
         await self.client.close()
 
     def where(self) -> str:
         host, port = self.settings.host_port
         return f"{host}:{port}"
-
-
-async def interrupt_when(stop: asyncio.Event, feed: Feed) -> None:
-    """Interrupt ``feed`` once ``stop`` is set (by Ctrl+C or SIGTERM)."""
-    await stop.wait()
-    feed.interrupt()
 
 
 def run_until_stopped(main: Callable[[asyncio.Event], Awaitable[int]]) -> int:

@@ -28,7 +28,7 @@ from sio_monitor.store.recording import (
     RecordingWriter,
     recording_path,
 )
-from sio_monitor.terminal import EXIT_OK, Feed, interrupt_when, run_until_stopped
+from sio_monitor.terminal import EXIT_OK, Feed, run_until_stopped
 from sio_monitor.terminal.watch import _say_connection_changes
 
 #: The recording could not be written (a full disk, a file removed under us).
@@ -112,7 +112,6 @@ async def run_record(
 ) -> int:
     """The whole command; returns its exit code. Setting ``stop`` ends it cleanly (exit 0)."""
     feed = Feed(settings)
-    relay: asyncio.Task[None] | None = None
     writer: RecordingWriter | None = None
     try:
         if not await feed.connect():
@@ -130,12 +129,9 @@ async def run_record(
             print(exc, file=err)
             return EXIT_FILE
         print(f"Recording {feed.where()} to {writer.path} (Ctrl+C to stop)", file=out, flush=True)
-        if stop is not None:
-            relay = asyncio.create_task(interrupt_when(stop, feed))
+        feed.interrupt_on(stop)
         return await _record(feed, writer, duration, interval, out, err)
     finally:
-        if relay is not None:
-            relay.cancel()
         await feed.close()
         if writer is not None:
             _finish(writer, feed, out, err)

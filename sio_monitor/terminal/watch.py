@@ -32,7 +32,6 @@ from sio_monitor.terminal import (
     EXIT_OK,
     EXIT_UNREACHABLE,
     Feed,
-    interrupt_when,
     run_until_stopped,
 )
 from sio_monitor.terminal.render import iso_utc, watch_text
@@ -141,17 +140,13 @@ async def run_watch(
 ) -> int:
     """The whole command; returns its exit code. Setting ``stop`` ends it cleanly (exit 0)."""
     feed = Feed(settings)
-    relay: asyncio.Task[None] | None = None
     try:
         if not await feed.connect():
             print(feed.failure_message, file=err)
             return feed.exit_code
-        if stop is not None:
-            relay = asyncio.create_task(interrupt_when(stop, feed))
+        feed.interrupt_on(stop)
         return await _lines(feed, interval, count, as_json, out, err)
     finally:
-        if relay is not None:
-            relay.cancel()
         await feed.close()
 
 
