@@ -98,6 +98,9 @@ class ChangeSet:
     # sockets, and only a fresh snapshot from a live node can tell which.
     snapshot_stale: bool = False
     reconnect_changed: bool = False  # the topology's next reconnect attempt moved
+    #: Sentences for the status bar about what this batch revealed (a clock that is
+    #: off, a socket never seen): each said once, when it becomes true.
+    notices: list[str] = field(default_factory=list)
 
     def rooms_of(self, nsp: str) -> KeyChanges[str]:
         return _group(self.rooms, nsp)
@@ -151,6 +154,7 @@ class ChangeSet:
             or self.completeness_changed
             or self.snapshot_stale
             or self.reconnect_changed
+            or bool(self.notices)
         )
 
     def iter_groups(self) -> Iterator[tuple[str, object, KeyChanges[str]]]:

@@ -223,4 +223,44 @@ class ReconnectScheduled:
     at: float
 
 
-DomainEvent = ProtocolEvent | ConnectionChanged | PayloadRejected | ClockTicked | ReconnectScheduled
+@dataclass(frozen=True, slots=True)
+class ServerStalled:
+    """The server stopped answering without closing the connection.
+
+    Nothing was heard for ``silence`` seconds although Engine.IO promised a
+    ping every ``ping_interval`` (and allows ``ping_timeout`` more for it): the
+    client gave up on the connection. Sent just before the ``ConnectionChanged``
+    that says so, so a view can tell a hung server from a closed connection.
+    """
+
+    silence: float
+    ping_interval: float
+    ping_timeout: float
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class ClockSkewMeasured:
+    """A server's clock disagrees with this computer's (or agrees again: ``offset`` 0.0).
+
+    ``offset`` is the server's time minus this computer's, in seconds.
+    ``server_id`` names the server when the measure came from its own
+    ``server_stats``; None when it came from per-socket events, which name
+    no server. Times from such a clock have been replaced by receive times
+    before they reached anyone, so this only says by how much, for the views.
+    """
+
+    server_id: str | None
+    offset: float
+    at: float
+
+
+DomainEvent = (
+    ProtocolEvent
+    | ConnectionChanged
+    | PayloadRejected
+    | ClockTicked
+    | ReconnectScheduled
+    | ServerStalled
+    | ClockSkewMeasured
+)

@@ -61,6 +61,9 @@ class ServerState:
     stats_received: int = 0
     healthy: bool = True  # the last judgement; see the module docstring
     went_down: int = 0  # how many times it was judged unhealthy
+    #: Its clock minus this computer's, in seconds, while that is more than a few
+    #: seconds (``ClockSkewMeasured``); its times are shown on this computer's clock.
+    clock_offset: float | None = None
 
     @property
     def sockets_count(self) -> int:

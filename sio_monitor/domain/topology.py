@@ -11,7 +11,11 @@ O(1) dict operations, plus the socket's own rooms when it comes or goes.
 Two events come from the app rather than from a server: ``ClockTicked``, so
 that a server which falls silent is judged without waiting for a message that
 will never come, and ``ReconnectScheduled``, the client's next attempt, so a
-view can count down to it.
+view can count down to it. Clock offsets (``ClockSkewMeasured``) are kept for
+the views, and move a snapshot taken before they were known onto this
+computer's clock, as every event's time already is. A clock that is off, and a
+socket that a complete list never held disconnecting, are said once in the
+change-set's ``notices``; every server's ordinary quirks are absorbed silently.
 """
 
 from __future__ import annotations
@@ -20,8 +24,10 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from sio_monitor.domain.changes import ChangeSet, DiscardingChangeSet
+from sio_monitor.domain.clock_skew import ClockSentence, in_step
 from sio_monitor.domain.events import (
     AllSocketsReceived,
+    ClockSkewMeasured,
     ClockTicked,
     ConfigReceived,
     ConnectionChanged,
@@ -31,6 +37,7 @@ from sio_monitor.domain.events import (
     ReconnectScheduled,
     RoomJoined,
     RoomLeft,
+    ServerStalled,
     ServerStatsReceived,
     SessionReceived,
     SocketConnected,
@@ -44,6 +51,8 @@ from sio_monitor.domain.tree import SocketTree
 ALL_EVENTS = "ALL_EVENTS"
 DEVELOPMENT = "development"
 PRODUCTION = "production"
+SNAPSHOT_CORRECTION_WINDOW = 60.0  # s: a first clock offset still applies to a snapshot this old
+RECENTLY_GONE = 60.0  # s: gone this recently yet in a snapshot, it was serialised before it left
 
 __all__ = ["ClockTicked", "ReconnectScheduled", "Topology"]  # the first two live in events
 
@@ -62,6 +71,12 @@ class Topology:
         self.last_rejection: PayloadRejected | None = None
         self.connection: ConnectionState = ConnectionState.IDLE
         self.reconnect: ReconnectScheduled | None = None  # while reconnecting: the next try
+        self.stalled: ServerStalled | None = None  # why the connection was lost, if it hung
+        self.clock_offset: float | None = None  # the event stream's, while it is off
+        self._correct_snapshot_until: float | None = None
+        self.clock_sentence = ClockSentence()  # what was last said about the clocks
+        self._unknown_said = False
+        self._clocks_moved = False
         self._handlers: dict[type, Callable[[Any, ChangeSet], None]] = {
             SocketConnected: self._socket_connected,
             SocketDisconnected: self._socket_disconnected,
@@ -76,6 +91,8 @@ class Topology:
             PayloadRejected: self._payload_rejected,
             ClockTicked: self._clock_ticked,
             ReconnectScheduled: self._reconnect_scheduled,
+            ServerStalled: self._server_stalled,
+            ClockSkewMeasured: self._clock_skew,
         }
 
     # --- applying ------------------------------------------------------------
@@ -94,6 +111,8 @@ class Topology:
             if handler is not None:
                 handler(event, changes)
         self._servers.settle(self._tree.known_count)
+        if (self._clocks_moved or changes.servers.added) and len(self._servers):
+            self._say_clocks(changes)
         changes.completeness_changed = self._completeness() != before
         changes.finish()
         return changes
@@ -107,7 +126,19 @@ class Topology:
         self._tree.connect(event.socket, event.at, changes)
 
     def _socket_disconnected(self, event: SocketDisconnected, changes: ChangeSet) -> None:
+        if not self._unknown_said and self.snapshot_received:  # said once per connection
+            self._unknown_socket_left(event, changes)
         self._tree.disconnect(event.nsp, event.id, event.at, changes)
+
+    def _unknown_socket_left(self, event: SocketDisconnected, changes: ChangeSet) -> None:
+        key, tree = (event.nsp, event.id), self._tree
+        if tree.find(*key)[1] or tree.pending.gone_at(*key) is not None or not self.is_complete():
+            return
+        self._unknown_said = True
+        changes.notices.append(
+            f"A socket this monitor never saw has disconnected ({event.nsp} {event.id[:40]}): "
+            "the socket list may be missing others until the next reconnect."
+        )
 
     def _room_joined(self, event: RoomJoined, changes: ChangeSet) -> None:
         self._tree.room_joined(event.nsp, event.room, event.id, changes)
@@ -119,10 +150,20 @@ class Topology:
         self._tree.update(event.nsp, event.id, event.changes, changes)
 
     def _all_sockets(self, event: AllSocketsReceived, changes: ChangeSet) -> None:
-        self._tree.reset(changes)
+        tree, offset = self._tree, self._snapshot_offset()
+        gone_at, recent = tree.pending.gone_at, event.at - RECENTLY_GONE
+        tree.reset(changes)
         scratch = DiscardingChangeSet()  # the caller re-reads everything after a reset
         for info in event.sockets:
-            self._tree.add(info, event.at, scratch)
+            gone = gone_at(info.nsp, info.id)
+            since = (info.connected_at or event.at) - (offset or 0.0)
+            if gone is not None and gone >= recent and gone >= since:
+                continue  # its disconnection overtook the snapshot: no ghost
+            tree.add(info, event.at, scratch)
+        if offset is not None:
+            self._move_connection_times(offset, changes)
+        else:
+            self._correct_snapshot_until = event.at + SNAPSHOT_CORRECTION_WINDOW
         self.snapshot_received = True
         counts = {name: len(ns.sockets) for name, ns in self._tree.namespaces.items()}
         self._servers.start_tracking(counts)
@@ -170,6 +211,47 @@ class Topology:
             and self._servers.healthy_count() > 0
         )
 
+    def _server_stalled(self, event: ServerStalled, changes: ChangeSet) -> None:
+        self.stalled, changes.reconnect_changed = event, True
+
+    def _clock_skew(self, event: ClockSkewMeasured, changes: ChangeSet) -> None:
+        offset = None if in_step(event.offset) else event.offset
+        if event.server_id is None:
+            self.clock_offset = offset
+        else:
+            server = self._servers.get(event.server_id)
+            if server is None:
+                return
+            server.clock_offset = offset
+            changes.servers.note_updated(server.server_id)
+        until = self._correct_snapshot_until
+        if until is not None and offset is not None and event.at <= until:
+            first = self._snapshot_offset()
+            if first is not None:
+                self._move_connection_times(first, changes)
+        self._clocks_moved = True
+
+    def _say_clocks(self, changes: ChangeSet) -> None:
+        self._clocks_moved = False  # said once per batch, once a server is known to name
+        offsets = {s.server_id: self.clock_of(s) for s in self._servers.by_id.values()}
+        notice = self.clock_sentence.update(offsets, self.clock_offset)
+        if notice is not None:
+            changes.notices.append(notice)
+
+    def _snapshot_offset(self) -> float | None:
+        sole = list(self._servers.by_id.values()) if len(self._servers) == 1 else []
+        return sole[0].clock_offset if self.clock_offset is None and sole else self.clock_offset
+
+    def _move_connection_times(self, offset: float, changes: ChangeSet) -> None:
+        """Put the snapshot's connection times on this computer's clock, once."""
+        self._correct_snapshot_until = None
+        for ns in self._tree.namespaces.values():
+            if ns.sockets:
+                group = changes.sockets_of(ns.name)
+                for state in ns.sockets.values():
+                    state.connected_at -= offset
+                    group.note_updated(state.id)
+
     def _reconnect_scheduled(self, event: ReconnectScheduled, changes: ChangeSet) -> None:
         self.reconnect = event
         changes.reconnect_changed = True
@@ -198,6 +280,9 @@ class Topology:
             changes.reconnect_changed = True
         if event.state is not ConnectionState.CONNECTED:
             return
+        self.stalled = None
+        self._unknown_said = False
+        self._correct_snapshot_until = None
         self._servers.listening_since = event.at
         if self._connected_before:
             # Whatever happened while away is unknown: start over, and let the
@@ -223,6 +308,12 @@ class Topology:
 
     def server(self, server_id: str) -> ServerState | None:
         return self._servers.get(server_id)
+
+    def clock_of(self, server: ServerState) -> float | None:
+        """A server's clock offset while off; a lone server's is the (finer) event stream's."""
+        if len(self._servers) == 1 and self.clock_offset is not None:
+            return self.clock_offset
+        return server.clock_offset
 
     def unhealthy_servers(self, now: float) -> list[str]:
         return sorted(s.server_id for s in self._servers.by_id.values() if not s.is_healthy(now))

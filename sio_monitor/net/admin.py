@@ -13,6 +13,15 @@ our socket on a deploy): waits that double up to a cap, each shortened by a
 random part so that many monitors cut off by one deploy do not all knock at
 once, and every wait announced as a ``ReconnectScheduled`` before it starts,
 so a view can count down to it. ``reconnect_now()`` cuts the wait short.
+
+A server can also hang without closing anything (a stopped process, a dead
+route): the engine gives up after its ping interval plus ping timeout of
+silence, and the client tells that apart from a closed connection by how long
+it had heard nothing (``ServerStalled``, then the sentence).
+
+Server times more than a few seconds off the receive time are replaced by the
+receive time here, before any view sees the event, and the offset is
+announced (``ClockSkewMeasured``; see ``domain/clock_skew.py``).
 """
 
 from __future__ import annotations
@@ -20,7 +29,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import random
 import ssl
 import time
 from collections.abc import Callable
@@ -29,6 +37,7 @@ from typing import Any
 import aiohttp
 import socketio
 
+from sio_monitor.domain.clock_skew import TOLERANCE, ServerClocks
 from sio_monitor.domain.events import (
     ConfigReceived,
     ConnectionChanged,
@@ -37,10 +46,14 @@ from sio_monitor.domain.events import (
     FailureKind,
     PayloadRejected,
     ReconnectScheduled,
+    ServerStalled,
+    ServerStatsReceived,
     SessionReceived,
 )
 from sio_monitor.domain.settings import ConnectionSettings
 from sio_monitor.net import codec
+from sio_monitor.net.backoff import Backoff
+from sio_monitor.net.engine import MonitorClient
 from sio_monitor.net.failures import (
     CREDENTIAL_REFUSALS,
     NAMESPACE_FAILURE,
@@ -56,42 +69,12 @@ Sink = Callable[[DomainEvent], None]
 
 #: Seconds to wait for ``config`` after the namespace accepted us.
 INSTRUMENTED_TIMEOUT = 5.0
-#: Reconnection: the first wait, the longest wait, and the random share of each wait.
-RECONNECT_FIRST = 0.5
-RECONNECT_CAP = 30.0
-RECONNECT_JITTER = 0.5
 _CONNECT_FAILURES = (socketio.exceptions.ConnectionError, ValueError, OSError, TimeoutError)
-
-
-class Backoff:
-    """Waits between reconnect attempts: ``first`` doubled per attempt up to ``cap``, jittered.
-
-    Attempt ``n`` (from 1) waits ``min(cap, first * 2**(n-1))`` less a random
-    part of up to ``jitter`` of it: never longer than the nominal wait, so a
-    countdown never overshoots what was promised, and never shorter than
-    ``1 - jitter`` of it, so a dead server is not hammered.
-    """
-
-    def __init__(
-        self,
-        first: float = RECONNECT_FIRST,
-        cap: float = RECONNECT_CAP,
-        jitter: float = RECONNECT_JITTER,
-        rng: Callable[[], float] = random.random,
-    ) -> None:
-        if not (0 < first <= cap) or not (0 <= jitter < 1):
-            raise ValueError("Backoff wants 0 < first <= cap and 0 <= jitter < 1.")
-        self.first = first
-        self.cap = cap
-        self.jitter = jitter
-        self._rng = rng
-
-    def nominal(self, attempt: int) -> float:
-        return min(self.cap, self.first * 2.0 ** min(max(attempt - 1, 0), 64))
-
-    def delay(self, attempt: int) -> float:
-        nominal = self.nominal(attempt)
-        return nominal * (1.0 - self.jitter * self._rng())
+#: The engine's reason when the server said goodbye (a deploy closing its sockets).
+SERVER_DISCONNECT = "server disconnect"
+#: Share of the engine's allowance of silence that marks a loss as a hung server: the
+#: engine gives up only after all of it, a closed socket ends at once.
+STALL_SHARE = 0.9
 
 
 class AdminClient:
@@ -124,7 +107,9 @@ class AdminClient:
         self._resyncing = False
         self._ever_connected = False
         self._refusal: str | None = None
-        self._sio = socketio.AsyncClient(
+        self._heard = 0.0  # receive time of the latest admin event
+        self._clocks = ServerClocks()
+        self._sio = MonitorClient(
             reconnection=False,  # ours: explicit, observable, and for every kind of loss
             handle_sigint=False,
             ssl_verify=settings.verify_tls,
@@ -242,12 +227,24 @@ class AdminClient:
     # --- socket.io handlers: decode, hand over, nothing else ------------------
 
     def _on_event(self, event: str, *args: Any) -> None:
-        now = self._clock()
+        now = self._heard = self._clock()
         try:
             decoded = codec.decode(event, args, now)
         except codec.PayloadError as exc:
             log.warning("Dropped a malformed %r payload: %s", event, exc)
             self._sink(PayloadRejected(event, str(exc), now))
+            return
+        clocks = self._clocks
+        offset = decoded.at - now  # zero for the events that carry no server time
+        if offset > TOLERANCE or offset < -TOLERANCE or clocks.stream.held is not None:
+            measured = clocks.to_receive_time(decoded, offset, now)
+            if measured is not None:
+                self._sink(measured)
+        if type(decoded) is ServerStatsReceived:
+            stats, measured = clocks.stats(decoded, now)
+            self._sink(stats)
+            if measured is not None:  # after the stats, so that the server it names is known
+                self._sink(measured)
             return
         if isinstance(decoded, ConfigReceived):
             self._features = decoded.features
@@ -264,6 +261,7 @@ class AdminClient:
             again = " again" if self._ever_connected else ""
             message = f"Connected{again} to {host}:{port}."
         self._ever_connected = True
+        self._heard = self._clock()
         self._emit_state(ConnectionState.CONNECTED, message)
         if self._watchdog is not None:
             self._watchdog.cancel()
@@ -274,7 +272,39 @@ class AdminClient:
         if self._closing or self._resyncing:
             return
         host, port = self.settings.host_port
+        if reason and reason[0] == SERVER_DISCONNECT:
+            self._lost(f"Lost the connection to {host}:{port}: the server closed it")
+            return
+        stalled = self._stall()
+        if stalled is not None:
+            self._sink(stalled)
+            self._lost(
+                f"{host}:{port} stopped answering (nothing heard for "
+                f"{stalled.silence:.0f} s; its pings are due every {stalled.ping_interval:g} s)"
+            )
+            return
         self._lost(f"Lost the connection to {host}:{port}")
+
+    def _stall(self) -> ServerStalled | None:
+        """A ``ServerStalled`` when the loss came after the engine's whole allowance of silence.
+
+        The engine ends a connection without a word from the server only after
+        ``ping_interval + ping_timeout`` (websocket) or ``max(...) + 5`` s (a
+        long poll); a closed socket ends it at once, usually within a stats
+        interval of the last event. Anything an admin hears counts, pings
+        excepted: a connected admin hears stats every few seconds.
+        """
+        eio = getattr(self._sio, "eio", None)
+        interval = getattr(eio, "ping_interval", None)
+        timeout = getattr(eio, "ping_timeout", None)
+        if not isinstance(interval, int | float) or not isinstance(timeout, int | float):
+            return None
+        now = self._clock()
+        silence = now - self._heard
+        allowance = min(interval + timeout, max(interval, timeout) + 5.0)
+        if not self._heard or silence < STALL_SHARE * allowance:
+            return None
+        return ServerStalled(silence, float(interval), float(timeout), now)
 
     def _lost(self, what: str) -> None:
         self._emit_state(

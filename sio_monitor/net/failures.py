@@ -16,6 +16,11 @@ import aiohttp
 
 from sio_monitor.domain.events import FailureKind
 from sio_monitor.domain.settings import ConnectionSettings
+from sio_monitor.net.certificates import (
+    ADMIN_SECRETS,
+    describe_untrusted_server,
+    unverified_sentence,
+)
 
 #: What each server flavour says when the admin credentials are wrong.
 CREDENTIAL_REFUSALS = ("invalid credentials", "authentication failed")
@@ -41,10 +46,30 @@ def not_instrumented_message(settings: ConnectionSettings) -> str:
     return sentence
 
 
+def unreadable_ca_file_message(path: str, error: OSError) -> str:
+    """A CA file that is missing, unreadable or holds no certificate (ssl.SSLError)."""
+    if isinstance(error, ssl.SSLError) or not error.strerror:
+        reason = "it holds no PEM certificate"
+    else:
+        reason = error.strerror[:1].lower() + error.strerror[1:]
+    return (
+        f"The CA file {path} could not be used ({reason}). Choose a PEM file with the "
+        "certificate authority that signed the server's certificate."
+    )
+
+
 def describe_connect_error(
-    settings: ConnectionSettings, error: str, refusal: str | None
+    settings: ConnectionSettings,
+    error: str,
+    refusal: str | None,
+    *,
+    secrets: str = ADMIN_SECRETS,
 ) -> tuple[FailureKind, str]:
-    """Classify a failed first connect; ``refusal`` is the namespace's connect_error text."""
+    """Classify a failed first connect; ``refusal`` is the namespace's connect_error text.
+
+    ``secrets`` names what the connection sends, for the warning against turning TLS
+    verification off.
+    """
     host, port = settings.host_port
     where = f"{host}:{port}"
     if NAMESPACE_FAILURE not in error:
@@ -65,11 +90,7 @@ def describe_connect_error(
         )
     lowered = error.lower()
     if "certificate" in lowered or ("ssl" in lowered and "verify" in lowered):
-        return (
-            FailureKind.UNREACHABLE,
-            f"The TLS certificate of {host} could not be verified. Choose the CA bundle "
-            "that signed it, or turn verification off for a test server you trust.",
-        )
+        return FailureKind.UNREACHABLE, unverified_sentence(host, secrets=secrets)
     if "unexpected status code" in lowered or "404" in lowered:
         return (
             FailureKind.NOT_INSTRUMENTED,
@@ -104,13 +125,14 @@ def describe_connect_error(
 
 
 async def diagnose_transport_failure(
-    settings: ConnectionSettings, error: str
+    settings: ConnectionSettings, error: str, *, secrets: str = ADMIN_SECRETS
 ) -> tuple[FailureKind, str]:
     """Find out why the engine could not connect: name, port, TLS or path.
 
     Over websocket python-engineio reports every failure as "Connection error",
     which tells a user nothing; a name look-up, a TCP connect and one polling
     request, each bounded by the connect timeout, tell them which part to fix.
+    A refused certificate is fetched once more to name it (see certificates).
     """
     host, port = settings.host_port
     where = f"{host}:{port}"
@@ -126,9 +148,9 @@ async def diagnose_transport_failure(
     try:
         _, writer = await asyncio.wait_for(asyncio.open_connection(host, port), budget)
     except TimeoutError:
-        return describe_connect_error(settings, "timed out", None)
+        return describe_connect_error(settings, "timed out", None, secrets=secrets)
     except OSError:
-        return describe_connect_error(settings, "connection refused", None)
+        return describe_connect_error(settings, "connection refused", None, secrets=secrets)
     writer.close()
     scheme = "https" if settings.url.startswith(("https", "wss")) else "http"
     probe_url = f"{scheme}://{where}{settings.path.rstrip('/')}/?EIO=4&transport=polling"
@@ -136,23 +158,51 @@ async def diagnose_transport_failure(
     if not settings.verify_tls:
         ssl_option = False
     elif settings.ca_file:
-        ssl_option = ssl.create_default_context(cafile=settings.ca_file)
+        try:
+            ssl_option = ssl.create_default_context(cafile=settings.ca_file)
+        except OSError as exc:  # ssl.SSLError too: a file that holds no certificate
+            return FailureKind.UNREACHABLE, unreadable_ca_file_message(settings.ca_file, exc)
     try:
         async with (
             aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=budget)) as http,
             http.get(probe_url, headers=settings.headers, ssl=ssl_option) as response,
         ):
             status = response.status
-    except aiohttp.ClientConnectorCertificateError:
-        return describe_connect_error(settings, "certificate verify failed", None)
+    except aiohttp.ClientConnectorCertificateError as exc:
+        refused = exc.certificate_error
+        sentence = await describe_untrusted_server(
+            host,
+            port,
+            budget,
+            refused if isinstance(refused, ssl.SSLCertVerificationError) else None,
+            ca_file=settings.ca_file,
+            secrets=secrets,
+        )
+        return FailureKind.UNREACHABLE, sentence
+    except aiohttp.ClientConnectorSSLError as exc:
+        return FailureKind.UNREACHABLE, _handshake_failed(where, exc)
     except (aiohttp.ClientError, TimeoutError, OSError) as exc:
-        return describe_connect_error(settings, str(exc) or error, None)
+        return describe_connect_error(settings, str(exc) or error, None, secrets=secrets)
     if status == 404:
-        return describe_connect_error(settings, "unexpected status code 404", None)
+        return describe_connect_error(settings, "unexpected status code 404", None, secrets=secrets)
     if status in (401, 403):
         return (
             FailureKind.UNREACHABLE,
             f"{where} answered HTTP {status}: a proxy or the server wants credentials "
             "before Socket.IO. Add the header it expects under Extra headers.",
         )
-    return describe_connect_error(settings, error, None)
+    return describe_connect_error(settings, error, None, secrets=secrets)
+
+
+def _handshake_failed(where: str, error: aiohttp.ClientConnectorSSLError) -> str:
+    """A TLS handshake that failed before any certificate: most often TLS to a plain server."""
+    reason = getattr(error.os_error, "reason", None) or "no reason given"
+    plain = str(reason).lower().replace("_", " ")
+    if any(
+        text in plain for text in ("wrong version number", "record layer", "packet length too long")
+    ):
+        return (
+            f"{where} does not answer in TLS: if the server does not use TLS, "
+            "start the URL with http:// or ws:// instead."
+        )
+    return f"The TLS handshake with {where} failed ({plain}). Check the URL and the port."

@@ -34,6 +34,7 @@ from sio_monitor.domain.probe_events import (
     ProbeStateChanged,
 )
 from sio_monitor.domain.probe_settings import ProbeSettings
+from sio_monitor.net.certificates import PROBE_SECRETS
 from sio_monitor.net.failures import (
     NAMESPACE_FAILURE,
     NAMESPACE_REFUSALS,
@@ -301,7 +302,9 @@ class ProbeClient:
             return FailureKind.CREDENTIALS, self._refusal_sentence()
         if any(text in error for text in _FOREIGN_HANDSHAKE) and await self._speaks_engineio_3():
             return FailureKind.PROTOCOL, protocol_mismatch_message(self.settings.where)
-        return await diagnose_transport_failure(self.settings.connection_settings(), error)
+        return await diagnose_transport_failure(
+            self.settings.connection_settings(), error, secrets=PROBE_SECRETS
+        )
 
     def _refusal_sentence(self) -> str:
         if not self._refusals:

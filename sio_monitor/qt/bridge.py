@@ -4,7 +4,9 @@ The admin client calls ``sink`` once per event; that appends to a list and, on
 the first event after a quiet spell, arms one single-shot timer. When it fires,
 the whole batch is applied to the topology and the rates in one pass and views
 hear about it once (``batch_applied``), so the cost of a redraw is paid per
-tick, never per event (PlotJuggler's coalescing design).
+tick, never per event (PlotJuggler's coalescing design). What a batch revealed
+that a person should read (a server clock that is off, a socket list found
+incomplete) comes out as one ``notice`` sentence each, for the status bar.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ class EventBridge(QObject):
     events_applied = Signal(object)  # list[DomainEvent]: the batch itself, for action tracking
     connection_changed = Signal(object)  # ConnectionChanged, the newest of the batch
     payload_rejected = Signal(object)  # PayloadRejected, the newest of the batch
+    notice = Signal(str)  # a sentence for the status bar, said once
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -45,9 +48,9 @@ class EventBridge(QObject):
 
     def sink(self, event: DomainEvent) -> None:
         """Called by the network layer for every event: append, arm, return."""
-        self._pending.append(event)
-        if not self._timer.isActive():
+        if not self._pending:  # nothing pending means the timer is not armed: no Qt call
             self._timer.start()
+        self._pending.append(event)
 
     def flush(self) -> ChangeSet | None:
         """Apply everything pending now; tests call it directly instead of waiting."""
@@ -73,6 +76,8 @@ class EventBridge(QObject):
             self.payload_rejected.emit(newest_rejection)
         self.events_applied.emit(batch)
         self.batch_applied.emit(changes)
+        for sentence in changes.notices:
+            self.notice.emit(sentence)
         return changes
 
     def reset(self, admin_namespace: str = "/admin") -> None:

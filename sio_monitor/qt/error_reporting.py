@@ -1,10 +1,13 @@
 """Unexpected errors: caught wherever they surface, logged to a file, reported once.
 
-Three places can see an exception nobody handled: ``sys.excepthook`` (PySide6
-hands it every exception that escapes a slot or an overridden virtual), the
+Four places can see an exception nobody handled: ``sys.excepthook`` (PySide6
+hands it every exception that escapes a slot or an overridden virtual),
+``threading.excepthook`` (a ``threading.Thread`` whose ``run`` raised), the
 asyncio loop's exception handler (callbacks, and tasks whose failure nobody
 awaited), and the application's own done-callback for the tasks it spawns.
-Each of them calls ``ErrorReporter.report``, which writes the traceback to a
+A hook called on another thread hands the exception to the GUI thread through
+a queued signal, since the panel and the count of each kind live there.
+Each of them ends in ``ErrorReporter.report``, which writes the traceback to a
 rotating file in the user log directory and tells the window once per kind of
 error: the same exception raised again at the same place is counted, so a
 handler failing on every message of a busy server fills neither the screen
@@ -22,6 +25,7 @@ import logging
 import logging.handlers
 import re
 import sys
+import threading
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -30,7 +34,7 @@ from types import TracebackType
 from typing import Any
 
 import platformdirs
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, QThread, Signal
 
 from sio_monitor.domain.profiles import is_sensitive_name
 from sio_monitor.store.json_files import APP_NAME
@@ -81,7 +85,9 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
 def _mask_named_value(match: re.Match[str]) -> str:
     name = match["name"]
     if name.endswith(("Error", "Exception", "Warning")) or not is_sensitive_name(name):
-        return match[0]
+        # Not a credential, but its "value" may hold one: "could not write: token=…".
+        value = _NAMED_VALUE.sub(_mask_named_value, match["value"])
+        return f"{name}{match['sep']}{match['quote']}{value}"
     return f"{name}{match['sep']}{match['quote']}{MASK}"
 
 
@@ -110,6 +116,8 @@ class ErrorReporter(QObject):
 
     error_reported = Signal(str, str)  # title, traceback text: an error not seen before
     error_repeated = Signal(str, str, int)  # title, traceback text, times it has happened
+    #: An exception caught on another thread, on its way to ``report`` on the GUI thread.
+    _raised_elsewhere = Signal(object, str)  # the exception, where it was raised
 
     def __init__(
         self,
@@ -123,13 +131,15 @@ class ErrorReporter(QObject):
         self.log_path: Path | None = None
         self._handler: logging.Handler | None = None
         self._previous_hook: Callable[..., object] | None = None
+        self._previous_thread_hook: Callable[[threading.ExceptHookArgs], object] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._reporting = False
+        self._raised_elsewhere.connect(self.report, Qt.ConnectionType.QueuedConnection)
 
     # --- installing ------------------------------------------------------------
 
     def install(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
-        """Take over ``sys.excepthook`` and ``loop``'s exception handler; open the log file."""
+        """Take over both excepthooks and ``loop``'s exception handler; open the log file."""
         directory = log_directory()
         try:
             directory.mkdir(parents=True, exist_ok=True)
@@ -149,6 +159,8 @@ class ErrorReporter(QObject):
         self._handler = handler
         self._previous_hook = sys.excepthook
         sys.excepthook = self._excepthook
+        self._previous_thread_hook = threading.excepthook
+        threading.excepthook = self._thread_excepthook
         if loop is not None:
             loop.set_exception_handler(self._loop_exception)
             self._loop = loop
@@ -158,6 +170,11 @@ class ErrorReporter(QObject):
         if self._previous_hook is not None and sys.excepthook == self._excepthook:
             sys.excepthook = self._previous_hook
         self._previous_hook = None
+        if self._previous_thread_hook is not None and (
+            threading.excepthook == self._thread_excepthook
+        ):
+            threading.excepthook = self._previous_thread_hook
+        self._previous_thread_hook = None
         if self._loop is not None and not self._loop.is_closed():
             self._loop.set_exception_handler(None)
         self._loop = None
@@ -215,7 +232,34 @@ class ErrorReporter(QObject):
             return
         if error.__traceback__ is None and tb is not None:
             error = error.with_traceback(tb)
-        self.report(error, "In a Qt slot or event handler:")
+        self._report_on_gui_thread(error, "In a Qt slot or event handler:")
+
+    def _thread_excepthook(self, args: threading.ExceptHookArgs) -> None:
+        error = args.exc_value
+        if not isinstance(error, Exception):  # SystemExit in a thread: the usual path
+            if self._previous_thread_hook is not None:
+                self._previous_thread_hook(args)
+            return
+        if error.__traceback__ is None and args.exc_traceback is not None:
+            error = error.with_traceback(args.exc_traceback)
+        where = f"In the thread {args.thread.name}:" if args.thread else "In a thread:"
+        self._report_on_gui_thread(error, where, args)
+
+    def _report_on_gui_thread(
+        self, error: BaseException, where: str, args: threading.ExceptHookArgs | None = None
+    ) -> None:
+        """Report now on the GUI thread; from any other thread (a ``threading.Thread``, or a
+        QThread whose ``run`` raised into ``sys.excepthook``), queue it to the GUI thread."""
+        if QThread.currentThread() is self.thread():
+            self.report(error, where)
+            return
+        try:
+            self._raised_elsewhere.emit(error, where)
+        except RuntimeError:  # the reporter is gone (the app is closing): the usual path
+            if args is not None and self._previous_thread_hook is not None:
+                self._previous_thread_hook(args)
+            elif self._previous_hook is not None:
+                self._previous_hook(type(error), error, error.__traceback__)
 
     def _loop_exception(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
         error = context.get("exception")

@@ -3,7 +3,8 @@
 Servers are few and only ever added within one topology, so rows are
 inserted in id order and updated in place; the columns that age by
 themselves (health, uptime, last stats) are refreshed by a one-second timer
-that runs only while a view shows the table.
+that runs only while a view shows the table. The Clock column says how far a
+server's clock is off, when it is (its times are shown on this computer's).
 """
 
 from __future__ import annotations
@@ -16,13 +17,24 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt, QTimer
 from PySide6.QtGui import QColor
 
 from sio_monitor.domain.changes import ChangeSet
+from sio_monitor.domain.clock_skew import describe_offset
 from sio_monitor.domain.format import format_duration
 from sio_monitor.domain.servers import ServerState
 from sio_monitor.domain.topology import Topology
 from sio_monitor.qt.bridge import EventBridge
 from sio_monitor.qt.tree_base import PATH_ROLE, Index
 
-COLUMNS = ("Server", "Hostname", "Health", "Clients", "Sockets", "Uptime", "Last stats", "PID")
+COLUMNS = (
+    "Server",
+    "Hostname",
+    "Health",
+    "Clients",
+    "Sockets",
+    "Uptime",
+    "Last stats",
+    "PID",
+    "Clock",
+)
 AGING = (2, 5, 6)  # columns that change with time alone
 
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole)
@@ -34,8 +46,13 @@ _UNHEALTHY = QColor(198, 40, 40)
 _HEALTHY = QColor(46, 125, 50)
 
 
-def server_cells(server: ServerState, now: float, healthy: bool) -> tuple[str, ...]:
-    """The row's texts; uptime runs on from the last report while the server is healthy."""
+def server_cells(
+    server: ServerState, now: float, healthy: bool, clock: float | None = None
+) -> tuple[str, ...]:
+    """The row's texts; uptime runs on from the last report while the server is healthy.
+
+    ``clock`` is the server's clock offset while it is off (``Topology.clock_of``).
+    """
     silent = server.silent_for(now)
     uptime = server.uptime + (silent if healthy else 0.0)
     return (
@@ -47,6 +64,7 @@ def server_cells(server: ServerState, now: float, healthy: bool) -> tuple[str, .
         format_duration(uptime),
         f"{format_duration(silent)} ago",
         "" if server.pid is None else str(server.pid),
+        "in step" if clock is None else describe_offset(clock),
     )
 
 
@@ -95,7 +113,8 @@ class ServerTableModel(QAbstractTableModel):
         column = index.column()
         if role == _DISPLAY:
             now = self._clock()
-            return server_cells(server, now, self._topology.is_server_healthy(server, now))[column]
+            healthy = self._topology.is_server_healthy(server, now)
+            return server_cells(server, now, healthy, self._topology.clock_of(server))[column]
         if role == _FOREGROUND and column == 2:
             healthy = self._topology.is_server_healthy(server, self._clock())
             return _HEALTHY if healthy else _UNHEALTHY

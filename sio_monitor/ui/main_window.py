@@ -72,6 +72,7 @@ class MainWindow(QMainWindow):
         # The connection state stays on the right; action results come and go on the left.
         self.state_label = QLabel(objectName="connectionState")
         self.state_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.state_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.rejected_label = QLabel(objectName="rejectedPayloads")
         self.rejected_label.setTextFormat(Qt.TextFormat.PlainText)
         self.rejected_label.hide()
@@ -283,6 +284,7 @@ class MainWindow(QMainWindow):
     def _show_current(self) -> None:
         workspace = self.current
         self.state_label.setText(workspace.message)
+        self.state_label.setToolTip(plain_tooltip(workspace.message))  # when cut off by the width
         self.state_label.setStyleSheet(f"color: {STATE_COLOURS[workspace.state]};")
         self.setWindowTitle(
             f"{workspace.title()} — SIO Monitor" if workspace.settings else "SIO Monitor"

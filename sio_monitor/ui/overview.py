@@ -5,7 +5,9 @@ widgets updated in place are enough: no model reset, no lost selection. It
 refreshes once per applied batch and once a second for the ages and health
 that change with time alone. Behind a cluster adapter every node is a row; a
 node that stopped reporting stays listed, in red, with how long it has been
-silent, and the totals count only the nodes still reporting.
+silent, and the totals count only the nodes still reporting. A server whose
+clock is off says by how much in its Clock column and in a note above the
+tables, which also says that the times shown are this computer's.
 """
 
 from __future__ import annotations
@@ -26,9 +28,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from sio_monitor.domain.clock_skew import describe_offset, relative_offset
 from sio_monitor.domain.events import ConnectionState
 from sio_monitor.domain.format import format_duration
 from sio_monitor.qt.bridge import EventBridge
+from sio_monitor.qt.tree_base import plain_tooltip
 
 SERVER_COLUMNS = (
     "Server",
@@ -39,8 +43,11 @@ SERVER_COLUMNS = (
     "Polling",
     "Health",
     "Last stats",
+    "Clock",
 )
 HEALTH_COLUMN = SERVER_COLUMNS.index("Health")
+CLOCK_COLUMN = SERVER_COLUMNS.index("Clock")
+IN_STEP = "in step"
 HEALTHY = QColor("#2e7d32")
 UNHEALTHY = QColor("#c62828")
 LAST_KNOWN = QColor("#9e9e9e")  # figures no longer current
@@ -109,6 +116,10 @@ class OverviewPanel(QWidget):
         self.cluster_note.setTextFormat(Qt.TextFormat.PlainText)
         self.cluster_note.setWordWrap(True)
         self.cluster_note.hide()
+        self.clock_note = QLabel(objectName="clockNote")
+        self.clock_note.setTextFormat(Qt.TextFormat.PlainText)
+        self.clock_note.setWordWrap(True)
+        self.clock_note.hide()
         self.servers = _table("serversTable", SERVER_COLUMNS, stretch=1)
         self.namespaces = _table("namespacesTable", NAMESPACE_COLUMNS, stretch=0)
 
@@ -120,6 +131,7 @@ class OverviewPanel(QWidget):
         layout.addWidget(self.summary)
         layout.addWidget(self.note)
         layout.addWidget(self.cluster_note)
+        layout.addWidget(self.clock_note)
         layout.addWidget(split, 1)
 
         bridge.batch_applied.connect(self.refresh)
@@ -142,6 +154,7 @@ class OverviewPanel(QWidget):
             if healthy:
                 healthy_servers += 1
                 clients += server.clients_count
+            offset = topology.clock_of(server)
             _set_row(
                 self.servers,
                 row,
@@ -154,10 +167,12 @@ class OverviewPanel(QWidget):
                     str(server.polling_clients_count),
                     "healthy" if healthy else f"no stats for {format_duration(silent)}",
                     f"{format_duration(silent)} ago",
+                    IN_STEP if offset is None else describe_offset(offset),
                 ),
                 {2, 3, 4, 5, 7},
             )
             self._tint(row, healthy)
+            self._clock_tip(row, offset)
 
         names = [n for n in topology.namespaces() if n != self._bridge.admin_namespace]
         development = topology.mode == "development"
@@ -178,6 +193,10 @@ class OverviewPanel(QWidget):
         if unreported:
             self.cluster_note.setText(unreported_note(unreported))
         self.cluster_note.setVisible(bool(unreported))
+        clocks = topology.clock_sentence.said
+        if clocks and self.clock_note.text() != clocks:
+            self.clock_note.setText(clocks)
+        self.clock_note.setVisible(bool(clocks))
         sockets = sum(
             topology.socket_count(n) if development else topology.reported_socket_count(n)
             for n in names
@@ -204,6 +223,19 @@ class OverviewPanel(QWidget):
                 colour = None if healthy and not self._stale else LAST_KNOWN
             if item.data(Qt.ItemDataRole.ForegroundRole) != colour:
                 item.setData(Qt.ItemDataRole.ForegroundRole, colour)
+
+    def _clock_tip(self, row: int, offset: float | None) -> None:
+        item = self.servers.item(row, CLOCK_COLUMN)
+        tip = (
+            ""
+            if offset is None
+            else plain_tooltip(
+                f"This server's clock is {relative_offset(offset)} this computer's, by the "
+                "times it sends; every time shown is this computer's."
+            )
+        )
+        if item.toolTip() != tip:
+            item.setToolTip(tip)
 
     def _connection_changed(self, change: object) -> None:
         state = getattr(change, "state", None)

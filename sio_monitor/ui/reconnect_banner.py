@@ -5,7 +5,8 @@ The admin client announces each wait of its back-off before it starts
 the moment of the next attempt and counts down to it on its own quarter-second
 timer, which runs only while the banner shows. "Reconnect now" cuts the wait
 short through the session. The banner hides itself as soon as the connection
-is anything but reconnecting.
+is anything but reconnecting. A server that hung rather than closed the
+connection (``ServerStalled``) is said to have stopped answering.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from sio_monitor.domain.events import ConnectionState, ReconnectScheduled
+from sio_monitor.domain.events import ConnectionState, ReconnectScheduled, ServerStalled
 from sio_monitor.qt.session import MonitorSession
 
 COUNTDOWN_MS = 250
@@ -28,9 +29,18 @@ STYLE = """
 """
 
 
-def countdown_text(where: str, scheduled: ReconnectScheduled | None, now: float) -> str:
+def countdown_text(
+    where: str,
+    scheduled: ReconnectScheduled | None,
+    now: float,
+    stalled: ServerStalled | None = None,
+) -> str:
     """``Lost the connection to h:p. Reconnecting in 4 s… (attempt 3)``; seconds round up."""
-    lead = f"Lost the connection to {where}." if where else "Lost the connection."
+    if stalled is not None:
+        quiet = f"nothing heard for {stalled.silence:.0f} s"
+        lead = f"{where or 'The server'} stopped answering ({quiet})."
+    else:
+        lead = f"Lost the connection to {where}." if where else "Lost the connection."
     if scheduled is None or scheduled.retry_at <= now:
         return f"{lead} Reconnecting…"
     seconds = math.ceil(scheduled.retry_at - now)
@@ -54,6 +64,7 @@ class ReconnectBanner(QFrame):
         self._session = session
         self._clock = clock
         self._scheduled: ReconnectScheduled | None = None
+        self._stalled: ServerStalled | None = None
 
         self.message = QLabel(objectName="reconnectCountdown")
         self.message.setTextFormat(Qt.TextFormat.PlainText)
@@ -78,6 +89,7 @@ class ReconnectBanner(QFrame):
             self.hide()
             return
         self._scheduled = topology.reconnect
+        self._stalled = topology.stalled
         self._show_countdown()
         self.show()
         if not self._ticker.isActive():
@@ -91,7 +103,7 @@ class ReconnectBanner(QFrame):
     def _show_countdown(self) -> None:
         settings = self._session.settings
         where = "{}:{}".format(*settings.host_port) if settings is not None else ""
-        text = countdown_text(where, self._scheduled, self._clock())
+        text = countdown_text(where, self._scheduled, self._clock(), self._stalled)
         if self.message.text() != text:
             self.message.setText(text)
 

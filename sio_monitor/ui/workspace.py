@@ -94,6 +94,7 @@ class Workspace(QWidget):
         self.event_log.show_socket.connect(self._show_socket)
         self.session.bridge.connection_changed.connect(self._connection_changed)
         self.session.bridge.payload_rejected.connect(self._payload_rejected)
+        self.session.bridge.notice.connect(self.status_message)
 
     # --- what the window asks -------------------------------------------------------------
 

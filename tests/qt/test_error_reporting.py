@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -173,6 +174,46 @@ def test_a_failing_task_and_a_failing_callback_are_reported_and_the_loop_goes_on
     assert "Task exception was never retrieved" in text
 
 
+def test_an_exception_in_another_thread_is_logged_and_shown_once_on_the_gui_thread(
+    application: Application, app_loop: BatchedQEventLoop, log_dir: Path
+) -> None:
+    panel = panel_of(application)
+    errors = application.errors
+    shown_on: list[threading.Thread] = []
+    errors.error_reported.connect(lambda *_: shown_on.append(threading.current_thread()))
+    errors.error_repeated.connect(lambda *_: shown_on.append(threading.current_thread()))
+
+    def export_rows() -> None:
+        raise OSError("the export could not write: token=thread-tok-5150")
+
+    def run_worker() -> None:
+        worker = threading.Thread(target=export_rows, name="export-worker")
+        worker.start()
+        worker.join(10)  # it raises at once; its hook only queues the report
+        assert not worker.is_alive()
+
+    async def main() -> None:
+        run_worker()
+        await until(lambda: len(shown_on) == 1, errors.error_reported)
+        assert panel.isVisible()
+        assert panel.title.text() == "OSError: the export could not write: token=***"
+        run_worker()  # the same error again, from a new thread: counted, not shown twice
+        await until(lambda: len(shown_on) == 2, errors.error_repeated)
+
+    app_loop.run_until_complete(main())
+    assert shown_on == [threading.main_thread()] * 2, "the panel is only touched on its thread"
+    assert len(panel.errors) == 1 and panel.errors[0].count == 2
+    assert "It happened 2 times." in panel.summary.text()
+    assert "In the thread export-worker:" in panel.errors[0].details
+    text = (log_dir / LOG_FILE_NAME).read_text(encoding="utf-8")
+    assert text.count(TRACEBACK_HEADER) == 1
+    assert "In the thread export-worker:" in text and "in export_rows" in text
+    assert "thread-tok-5150" not in text
+    hook = threading.excepthook
+    errors.uninstall()
+    assert threading.excepthook is not hook, "uninstall gives the thread hook back"
+
+
 def test_secrets_never_reach_the_log_file_or_the_panel(
     application: Application, app_loop: BatchedQEventLoop, log_dir: Path
 ) -> None:
@@ -218,5 +259,6 @@ def test_redaction_keeps_what_is_not_a_credential() -> None:
     assert redact(text) == (
         "KeyError: 'token'\nmonkey=*** key_id=*** password='***' https://u:***@h/x"
     )
+    assert redact("could not write: token=abc-123") == "could not write: token=***"
     assert redact("short secret ab stays", ["ab"]) == "short secret ab stays"
     assert redact("the long-secret is gone", ["long-secret"]) == "the *** is gone"
