@@ -27,7 +27,7 @@ from sio_monitor import __version__
 from sio_monitor.domain.events import ConnectionState
 from sio_monitor.domain.secrets import settings_secrets
 from sio_monitor.domain.settings import ConnectionSettings
-from sio_monitor.gc_policy import settle_after_start_up
+from sio_monitor.gc_policy import SETTLE_AFTER_S, settle_after_start_up
 from sio_monitor.qt.demo_process import DemoServerProcess
 from sio_monitor.qt.error_reporting import ErrorReporter
 from sio_monitor.qt.loop import new_event_loop
@@ -280,7 +280,7 @@ def run_gui(options: GuiOptions) -> int:
     asyncio.set_event_loop(loop)
     application = Application(options)
     application.errors.install(loop)
-    settle_after_start_up()
+    loop.call_later(SETTLE_AFTER_S, settle_after_start_up)  # once the window has painted
     for signum in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(signum, application.quit_event.set)

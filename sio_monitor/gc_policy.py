@@ -21,6 +21,10 @@ from __future__ import annotations
 
 import gc
 
+#: Seconds after start that the app settles the heap: after the first paint, which the
+#: collection (about 70 ms) would otherwise delay.
+SETTLE_AFTER_S = 1.0
+
 #: Allocations between young collections; the older generations keep their default ratios.
 YOUNG_THRESHOLD = 20_000
 

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -23,7 +23,9 @@ from sio_monitor.domain.probe_events import (
     ProbeStateChanged,
 )
 from sio_monitor.domain.probe_settings import ProbeSettings
-from sio_monitor.net.probe import ProbeClient
+
+if TYPE_CHECKING:
+    from sio_monitor.net.probe import ProbeClient
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +97,8 @@ class ProbeSession(QObject):
         """Drop the current probe (if any) and connect with ``settings``."""
         await self.disconnect()
         self.settings = settings
+        from sio_monitor.net.probe import ProbeClient  # the network stack loads after first paint
+
         client = ProbeClient(settings, self.sink)
         client.ack_replies = self.ack_replies  # shared: edits apply to the live connection
         self._client = client

@@ -21,14 +21,18 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 from sio_monitor.domain.changes import ChangeSet
 from sio_monitor.domain.events import ClockTicked, ConnectionState
 from sio_monitor.domain.settings import ConnectionSettings
-from sio_monitor.net.admin import AdminClient, Backoff
+from sio_monitor.net.backoff import Backoff
 from sio_monitor.qt.bridge import EventBridge
+
+if TYPE_CHECKING:
+    from sio_monitor.net.admin import AdminClient
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +88,8 @@ class MonitorSession(QObject):
         self.bridge.reset(settings.admin_namespace)
         self.settings = settings
         self.settings_changed.emit(settings)
+        from sio_monitor.net.admin import AdminClient  # the network stack loads after first paint
+
         self._client = AdminClient(
             settings, self.bridge.sink, clock=self._clock, backoff=self._backoff
         )

@@ -22,10 +22,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Protocol
 
-import keyring
-import keyring.errors
-from keyring.backends import fail, null
-
 from sio_monitor.domain.profiles import (
     NewerFormatError,
     Profile,
@@ -76,6 +72,9 @@ class KeyringSecrets:
 
     def available(self) -> bool:
         try:
+            import keyring  # here, not at start-up: its import and backend search take 0.1 s
+            from keyring.backends import fail, null
+
             backend = keyring.get_keyring()
         except Exception:  # a broken keyring configuration must not stop the app
             return False
@@ -89,6 +88,8 @@ class KeyringSecrets:
             return False
 
     def get(self, key: str) -> str | None:
+        import keyring
+
         try:
             return keyring.get_password(self.service, key)
         except Exception as exc:
@@ -96,12 +97,17 @@ class KeyringSecrets:
             return None
 
     def put(self, key: str, value: str) -> None:
+        import keyring
+
         try:
             keyring.set_password(self.service, key, value)
         except Exception as exc:
             raise ProfilesError(f"The system keyring refused to store a secret ({exc}).") from None
 
     def remove(self, key: str) -> None:
+        import keyring
+        import keyring.errors
+
         try:
             keyring.delete_password(self.service, key)
         except keyring.errors.PasswordDeleteError:

@@ -38,7 +38,6 @@ from sio_monitor.domain.emit_requests import (
 from sio_monitor.domain.probe_events import ProbeStateChanged
 from sio_monitor.domain.probe_settings import ProbeSettings
 from sio_monitor.domain.settings import ConnectionSettings, SettingsError
-from sio_monitor.net.demo_traffic import HOME_ROOM
 from sio_monitor.qt.action_runner import ActionRunner
 from sio_monitor.qt.emit_log_model import ACK, ADMIN, EmitLogModel, make_entry
 from sio_monitor.qt.probe_session import ProbeSession
@@ -54,7 +53,7 @@ from sio_monitor.ui.probe_connection import ProbeConnectionPanel
 log = logging.getLogger(__name__)
 
 DEMO_NAMESPACE = "/chat"
-DEMO_MESSAGE = {"room": HOME_ROOM, "text": "Hello from SIO Monitor"}
+DEMO_MESSAGE = {"room": "lobby", "text": "Hello from SIO Monitor"}  # the demo's HOME_ROOM
 
 
 class EmitConsole(QWidget):

@@ -47,6 +47,7 @@ from sio_monitor.domain.events import (
 from sio_monitor.domain.topology import Topology
 from sio_monitor.qt.session import MonitorSession
 from sio_monitor.ui.explorer import TopologyExplorer
+from tests.benchmarks.figures import Figure, record
 
 START = time.time() - 3600
 NAMESPACES = ("/", "/chat")
@@ -205,6 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=20.0, help="churn with the explorer")
     parser.add_argument("--baseline-seconds", type=float, default=8.0)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--skip-churn", action="store_true", help="snapshot and filter only")
     options = parser.parse_args(argv)
     qInstallMessageHandler(quiet_platform_notes)
     app = QApplication.instance() or QApplication([])
@@ -227,6 +229,11 @@ def main(argv: list[str] | None = None) -> int:
 
     baseline = best_of(options.repeats, apply_alone)
     shown = best_of(options.repeats, apply_and_paint)
+    n = f"{options.sockets:,}"
+    record(
+        Figure(f"explorer: {n}-socket snapshot applied and painted", shown * 1e3, "ms",
+               baseline * 1e3, "Topology.apply alone", "<= 1000 ms", shown <= 1.0),
+    )  # fmt: skip
     print(f"snapshot of {options.sockets:,} sockets")
     print(f"  topology.apply alone (baseline)   {baseline * 1e3:8.1f} ms")
     print(
@@ -235,14 +242,20 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     # 2. churn -------------------------------------------------------------------------
+    if options.skip_churn:
+        print("churn: skipped")
     print(
         f"churn: {options.rate:,} connects + {options.rate:,} disconnects /s on "
         f"{options.sockets:,} sockets; lateness of a {PROBE_MS} ms probe timer"
     )
     rows = []
     for label, with_explorer, seconds in (
-        ("no explorer (baseline)", False, options.baseline_seconds),
-        ("rooms tree visible", True, options.seconds),
+        ()
+        if options.skip_churn
+        else (
+            ("no explorer (baseline)", False, options.baseline_seconds),
+            ("rooms tree visible", True, options.seconds),
+        )
     ):
         stage = Stage(app, with_explorer)
         stage.load(event)
@@ -268,7 +281,7 @@ def main(argv: list[str] | None = None) -> int:
         assert held == options.sockets, held
         p50, p99 = percentile(late, 0.5), percentile(late, 0.99)
         rows.append((label, seconds, p50, p99, max(late), work[0] / seconds))
-    base_p99 = rows[0][3]
+    base_p99 = rows[0][3] if rows else 0.0
     for label, seconds, p50, p99, worst, load in rows:
         ratio = f"   = {p99 / base_p99:.1f} x baseline p99" if base_p99 > 0 else ""
         print(
@@ -303,6 +316,10 @@ def main(argv: list[str] | None = None) -> int:
             fresh.close()
 
     colds = [cold() for _ in range(options.repeats)]
+    record(
+        Figure(f"explorer: filter {n} sockets, until repainted", min(colds) * 1e3, "ms",
+               repaint * 1e3, "repaint alone", "<= 100 ms", min(colds) <= 0.1),
+    )  # fmt: skip
     print(f"filter over {options.sockets:,} sockets, until repainted (best / worst)")
     print(f"  repaint alone (baseline)          {repaint * 1e3:8.1f} ms")
     print(

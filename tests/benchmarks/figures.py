@@ -28,6 +28,7 @@ class Figure:
     baseline_name: str
     target: str = ""  # as the reader sees it, e.g. ">= 0.8" (of the ratio) or "<= 50 ms"
     met: bool | None = None  # None: no target
+    ratio_shown: bool = True  # False where the baseline is near zero (growth per minute)
 
     @property
     def ratio(self) -> float:
@@ -61,7 +62,8 @@ def table(figures: list[Figure]) -> str:
         met = "" if f.met is None else ("yes" if f.met else "**no**")
         rows.append(
             f"| {f.name} | {_amount(f.value, f.unit)} | {f.baseline_name}: "
-            f"{_amount(f.baseline, f.unit)} | {f.ratio:.2f} | {f.target} | {met} |"
+            f"{_amount(f.baseline, f.unit)} | {f'{f.ratio:.2f}' if f.ratio_shown else '-'} |"
+            f" {f.target} | {met} |"
         )
     return "\n".join(rows)
 
