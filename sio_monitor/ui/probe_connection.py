@@ -94,7 +94,11 @@ class ProbeConnectionPanel(QWidget):
         self.transport = QComboBox(objectName="probeTransport")
         for key, label in TRANSPORT_LABELS:
             self.transport.addItem(label, key)
-        self.auth = _small_editor("probeAuth", '{"token": "abc"}  (JSON, optional)')
+        # Masked except while being edited: the payload is usually a token, and screenshots
+        # of this panel (and of the profile editor that embeds it) must not show it.
+        self.auth = QLineEdit(objectName="probeAuth")
+        self.auth.setPlaceholderText('{"token": "abc"}  (JSON, optional)')
+        self.auth.setEchoMode(QLineEdit.EchoMode.PasswordEchoOnEdit)
         self.headers = _small_editor("probeHeaders", "Authorization: Bearer …\n(one per line)")
         self.query = _small_editor("probeQuery", "room=lobby\n(one per line)")
         self.verify_tls = QCheckBox("Verify TLS certificates", objectName="probeVerifyTls")
@@ -152,9 +156,9 @@ class ProbeConnectionPanel(QWidget):
         layout.addWidget(self.preview)
         layout.addWidget(self.error)
 
-        for field in (self.url, self.path, self.namespaces, self.ca_file):
+        for field in (self.url, self.path, self.namespaces, self.ca_file, self.auth):
             field.textChanged.connect(self._update_preview)
-        for editor in (self.auth, self.headers, self.query):
+        for editor in (self.headers, self.query):
             editor.textChanged.connect(self._update_preview)
         self.transport.currentIndexChanged.connect(self._update_preview)
         self.show_state(ProbeStateChanged(ProbeState.DISCONNECTED, "Probe not connected.", 0.0))
@@ -204,7 +208,7 @@ class ProbeConnectionPanel(QWidget):
         self.path.setText(settings.path)
         self.namespaces.setText(" ".join(settings.namespaces))
         self.transport.setCurrentIndex(max(0, self.transport.findData(settings.transport)))
-        self.auth.setPlainText("" if settings.auth is None else json.dumps(settings.auth))
+        self.auth.setText("" if settings.auth is None else json.dumps(settings.auth))
         self.headers.setPlainText("\n".join(f"{k}: {v}" for k, v in settings.headers.items()))
         self.query.setPlainText("\n".join(f"{k}={v}" for k, v in settings.query.items()))
         self.verify_tls.setChecked(settings.verify_tls)
@@ -217,7 +221,7 @@ class ProbeConnectionPanel(QWidget):
     # --- internals -----------------------------------------------------------------------
 
     def _auth(self) -> object:
-        text = self.auth.toPlainText().strip()
+        text = self.auth.text().strip()
         if not text:
             return None
         try:
@@ -239,7 +243,7 @@ class ProbeConnectionPanel(QWidget):
         self.connect_requested.emit(settings)
 
     def _update_preview(self) -> None:
-        auth = self.auth.toPlainText().strip()
+        auth = self.auth.text().strip()
         error = json_error(auth) if auth else None
         if error is not None:
             self.say(f"auth payload: {describe_error(error)}")
