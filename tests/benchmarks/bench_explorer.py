@@ -199,6 +199,13 @@ def timed(stage: Stage, action: Callable[[], None]) -> float:
     return time.perf_counter() - began
 
 
+def target_at_10k(
+    sockets: int, seconds: float, limit: float, text: str
+) -> tuple[str, bool | None]:
+    """The explorer's targets are set for 10,000 sockets; larger runs report without one."""
+    return (text, seconds <= limit) if sockets == 10_000 else ("", None)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sockets", type=int, default=10_000)
@@ -232,7 +239,8 @@ def main(argv: list[str] | None = None) -> int:
     n = f"{options.sockets:,}"
     record(
         Figure(f"explorer: {n}-socket snapshot applied and painted", shown * 1e3, "ms",
-               baseline * 1e3, "Topology.apply alone", "<= 1000 ms", shown <= 1.0),
+               baseline * 1e3, "Topology.apply alone",
+               *target_at_10k(options.sockets, shown, 1.0, "<= 1000 ms")),
     )  # fmt: skip
     print(f"snapshot of {options.sockets:,} sockets")
     print(f"  topology.apply alone (baseline)   {baseline * 1e3:8.1f} ms")
@@ -317,8 +325,10 @@ def main(argv: list[str] | None = None) -> int:
 
     colds = [cold() for _ in range(options.repeats)]
     record(
+        # The 100 ms target (typing feels immediate) is the 10,000-socket explorer's.
         Figure(f"explorer: filter {n} sockets, until repainted", min(colds) * 1e3, "ms",
-               repaint * 1e3, "repaint alone", "<= 100 ms", min(colds) <= 0.1),
+               repaint * 1e3, "repaint alone",
+               *target_at_10k(options.sockets, min(colds), 0.1, "<= 100 ms")),
     )  # fmt: skip
     print(f"filter over {options.sockets:,} sockets, until repainted (best / worst)")
     print(f"  repaint alone (baseline)          {repaint * 1e3:8.1f} ms")
