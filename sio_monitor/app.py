@@ -19,7 +19,7 @@ from collections.abc import Coroutine
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
@@ -27,7 +27,12 @@ from sio_monitor import __version__
 from sio_monitor.domain.events import ConnectionState
 from sio_monitor.domain.secrets import settings_secrets
 from sio_monitor.domain.settings import ConnectionSettings
-from sio_monitor.gc_policy import SETTLE_AFTER_S, settle_after_start_up
+from sio_monitor.gc_policy import (
+    FREEZE_EVERY_MS,
+    SETTLE_AFTER_S,
+    freeze_survivors,
+    settle_after_start_up,
+)
 from sio_monitor.qt.demo_process import DemoServerProcess
 from sio_monitor.qt.error_reporting import ErrorReporter
 from sio_monitor.qt.loop import new_event_loop
@@ -86,6 +91,9 @@ class Application:
         # Unexpected errors: run_gui installs the hooks; the panel says each kind once.
         self.errors = ErrorReporter(self.window, secrets=self._secrets)
         self.window.add_error_panel(ErrorPanel(self.errors, self.window))
+        self._gc_timer = QTimer(self.window, interval=FREEZE_EVERY_MS)  # see gc_policy
+        self._gc_timer.timeout.connect(freeze_survivors)
+        self._gc_timer.start()
 
     def _secrets(self) -> list[str]:
         """What the log must never show: every open connection's password, headers, auth."""

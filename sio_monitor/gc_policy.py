@@ -15,6 +15,14 @@ an event lives for one 30 ms coalescing tick, so most die by reference count
 before a collection sees them, instead of being promoted and walked again and
 again. Reference cycles are still found, only later; the memory benchmark
 (tests/benchmarks/bench_memory.py) shows the heap flat over a long run.
+
+Objects that arrive later and stay (a topology of 100,000 rooms, say) would
+still be walked by every full collection: 60-200 ms each, every few thousand
+events, in tests/integration/test_big_payloads.py. So once a second the young
+generations are collected and what survived is frozen too. Cyclic garbage
+that outlives a second is then out of reach, so every ten minutes everything
+is unfrozen and collected once (one pause of the length above), which bounds
+what such garbage can hold.
 """
 
 from __future__ import annotations
@@ -27,6 +35,26 @@ SETTLE_AFTER_S = 1.0
 
 #: Allocations between young collections; the older generations keep their default ratios.
 YOUNG_THRESHOLD = 20_000
+
+
+#: Milliseconds between two freezes of what survived the young collections.
+FREEZE_EVERY_MS = 1000
+#: Freezes between two full collections of everything, frozen objects included.
+FREEZES_PER_RECLAIM = 600
+
+_freezes = 0
+
+
+def freeze_survivors() -> None:
+    """Collect the young generations and freeze what survived; now and then, reclaim all."""
+    global _freezes
+    _freezes += 1
+    if _freezes % FREEZES_PER_RECLAIM == 0:
+        gc.unfreeze()
+        gc.collect()
+    else:
+        gc.collect(1)
+    gc.freeze()
 
 
 def settle_after_start_up() -> None:

@@ -14,6 +14,7 @@ from array import array
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 
+from sio_monitor.domain.format import shorten
 from sio_monitor.domain.name_history import NameHistory
 from sio_monitor.domain.rates import Rates
 from sio_monitor.domain.topology import Topology
@@ -141,7 +142,7 @@ def rate_plan(
                     )
                 )
         for name, slot in (picked or {}).items():
-            label = f"{name} (in+out)"
+            label = f"{shorten(name)} (in+out)"
             events.append(
                 SeriesSpec(f"events:name:{name}", label, f"name{slot}", "names", gauge=name)
             )

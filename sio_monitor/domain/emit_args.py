@@ -17,6 +17,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from sio_monitor.domain.format import loads_any
+
 #: Bytes shown inline in a one-line preview before the ellipsis.
 PREVIEW_BYTES = 8
 #: Nesting shown or stored; deeper levels become ``DEEPER``. A server can nest thousands
@@ -29,6 +31,9 @@ LITERAL_KEY = "$literal"
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 _INTEGER = re.compile(r"[+-]?\d+")
 _URLSAFE = bytes.maketrans(b"-_", b"+/")
+#: Characters JSON leaves as they are that Qt lays out as line breaks: a one-line preview
+#: shows them escaped, as a JSON writer escaping them would.
+LINE_BREAKS = str.maketrans({"\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "\\u0085"})
 
 
 class ArgKind(enum.StrEnum):
@@ -60,8 +65,8 @@ def _reject_constant(name: str) -> Any:
 
 
 def _loads(text: str) -> Any:
-    """Strict JSON: NaN and Infinity are Python extensions no Node server can parse."""
-    return json.loads(text, parse_constant=_reject_constant)
+    """Strict JSON (NaN and Infinity are Python extensions no Node server can parse), any depth."""
+    return loads_any(text, parse_constant=_reject_constant)
 
 
 def json_error(text: str) -> ArgumentError | None:
@@ -193,7 +198,7 @@ def preview(value: Any, limit: int = 200) -> str:
     parts: list[str] = []
     budget = [limit + 1]
     _render(value, parts, budget, 0)
-    text = "".join(parts)
+    text = "".join(parts).translate(LINE_BREAKS)
     if len(text) > limit:
         return text[: max(0, limit - 1)] + "…"
     return text

@@ -21,6 +21,7 @@ from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 
+from sio_monitor.domain.emit_args import LINE_BREAKS
 from sio_monitor.domain.eventlog_entries import PAYLOAD_LIMIT, Entry, EntryMaker
 from sio_monitor.domain.eventlog_rows import BINARY, PREVIEW_CHARS, PREVIEW_MARK, Kind, LogRow
 
@@ -153,7 +154,8 @@ class LogChunk:
 
 
 def _one_line(text: str, limit: int = PREVIEW_CHARS) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    head = text[: limit + 1].translate(LINE_BREAKS)  # shown as one line by Qt too
+    return head if len(head) <= limit else head[: limit - 1] + "…"
 
 
 def read_row(chunk: LogChunk, r: int, servers: Names) -> LogRow:
@@ -249,13 +251,26 @@ class EventLog:
 
     # --- appending ----------------------------------------------------------------------
 
-    def append_admin(self, batch: Iterable[object], server: str = "") -> int:
-        """Log one batch of admin-connection domain events; returns the rows added."""
-        return self.append_entries(self._maker.admin(batch), server)
+    def append_admin(
+        self, batch: Iterable[object], server: str = "", deadline: float | None = None
+    ) -> int:
+        """Log one batch of admin-connection domain events; returns the rows added.
 
-    def append_probe(self, batch: Iterable[object], server: str = "") -> int:
-        """Log one batch of probe events; returns the rows added."""
-        return self.append_entries(self._maker.probe(batch), server)
+        With a ``deadline`` (``time.perf_counter()``) it may stop after a big
+        payload read past it: ``taken`` says how many events it read.
+        """
+        return self.append_entries(self._maker.admin(batch, deadline), server)
+
+    def append_probe(
+        self, batch: Iterable[object], server: str = "", deadline: float | None = None
+    ) -> int:
+        """Log one batch of probe events; returns the rows added (``deadline``: as above)."""
+        return self.append_entries(self._maker.probe(batch, deadline), server)
+
+    @property
+    def taken(self) -> int:
+        """Events read of the last batch appended: all of it unless a deadline stopped it."""
+        return self._maker.taken
 
     def append_entries(self, entries: list[Entry], server: str = "") -> int:
         count = len(entries)

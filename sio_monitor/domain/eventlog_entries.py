@@ -6,15 +6,23 @@ name and the bytes of its payload text (arguments as one line of JSON, or a
 sentence for lifecycle rows). Sizes are measured now and a payload beyond the
 in-memory limit is cut now, so nothing is ever rendered twice; the recording
 keeps payloads whole.
+
+A big string argument (a 10 MB upload) is not written out only to be cut:
+its first characters are escaped and the rest is measured, which costs a
+quarter of encoding it. Arguments nested deeper than ``json`` goes are
+written by ``dumps_deep``, so their text and size are the true ones too.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from time import perf_counter
 from typing import Any, NamedTuple
 
-from sio_monitor.domain.emit_args import BINARY_KEY, LITERAL_KEY, preview, to_jsonable
+import numpy as np
+
+from sio_monitor.domain.emit_args import BINARY_KEY, LITERAL_KEY, MAX_DEPTH, preview, to_jsonable
 from sio_monitor.domain.eventlog_rows import (
     BINARY,
     PLAIN,
@@ -34,6 +42,7 @@ from sio_monitor.domain.events import (
     SocketConnected,
     SocketDisconnected,
 )
+from sio_monitor.domain.format import dumps_deep, text_bytes
 from sio_monitor.domain.probe_events import (
     ProbeAckReceived,
     ProbeAckTimedOut,
@@ -93,18 +102,80 @@ def encode_args(args: tuple[Any, ...], limit: int = PAYLOAD_LIMIT) -> tuple[byte
     their raw size, as they travel as attachments; their preview is stored
     after the JSON, since a base64 string previews nothing useful.
     """
+    for arg in args:
+        if type(arg) is str and len(arg) > limit:
+            return _encode_long(args, limit)
+    return _encode_any(args, limit)
+
+
+def _encode_any(args: tuple[Any, ...], limit: int) -> tuple[bytes, int, int, int]:
     try:
         text = _encode(args)
     except _BinaryError:
         return _encode_binary(args, limit)
-    except (ValueError, RecursionError):  # a cycle: cannot come off the wire, but never raise
+    except RecursionError:  # deeper than json goes: the same text, from an explicit stack
+        try:
+            text = dumps_deep(args, ensure_ascii=False, default=_refuse_binary)
+        except _BinaryError:
+            return _encode_binary(args, limit)
+        except ValueError:
+            return plain_text(preview(args, limit), limit)
+    except ValueError:  # a cycle: cannot come off the wire, but never raise
         return plain_text(preview(args, limit), limit)
     if '"$' in text and any(marker in text for marker in _MARKERS):
         text = _encode(to_jsonable(args))  # a user's own marker-like key: keep it reversible
-    data = text.encode("utf-8")
+    data = text.encode("utf-8", "surrogatepass")
     size = len(data)
     data, flags = _cut(data, limit)
     return data, len(data), size, flags
+
+
+#: Control bytes JSON escapes in two characters (``\n``); the others take six (``\u0001``).
+_SHORT_CONTROLS = [8, 9, 10, 12, 13]
+
+
+def _json_size(text: str) -> int:
+    """UTF-8 bytes of ``text`` written as a JSON string, counted without writing it.
+
+    Three vectorised passes over its bytes, where writing it out is a copy and an escape.
+    """
+    raw = np.frombuffer(text.encode("utf-8", "surrogatepass"), np.uint8)
+    controls = raw < 32
+    size = len(raw) + 2 + int(np.count_nonzero(raw == 34)) + int(np.count_nonzero(raw == 92))
+    if controls.any():
+        counts = np.bincount(raw[controls], minlength=32)
+        short = int(counts[_SHORT_CONTROLS].sum())
+        size += short + 5 * (int(counts.sum()) - short)
+    return size
+
+
+def _encode_long(args: tuple[Any, ...], limit: int) -> tuple[bytes, int, int, int]:
+    """Arguments with a string longer than what is kept: its head written, its size counted.
+
+    The text kept is the start of what ``_encode_any`` would write; anything
+    it would write differently (binary, markers, cycles) takes that path.
+    """
+    pieces: list[str] = []  # each argument's text, up to the head of the first long string
+    headed = False
+    size = 2 + 2 * (len(args) - 1)  # the brackets, and ", " between arguments
+    for arg in args:
+        if type(arg) is str and len(arg) > limit:
+            size += _json_size(arg)
+            if not headed:
+                pieces.append(_encode(arg[:limit])[:-1])  # enough for ``limit`` bytes, unclosed
+                headed = True
+            continue
+        try:
+            text = _encode(arg)
+        except (_BinaryError, ValueError, RecursionError):
+            return _encode_any(args, limit)
+        if '"$' in text and any(marker in text for marker in _MARKERS):
+            return _encode_any(args, limit)
+        size += text_bytes(text)
+        if not headed:
+            pieces.append(text)
+    data = ("[" + ", ".join(pieces)).encode("utf-8", "surrogatepass")[:limit]
+    return data, len(data), size, TRUNCATED
 
 
 def _encode_binary(args: tuple[Any, ...], limit: int) -> tuple[bytes, int, int, int]:
@@ -116,24 +187,33 @@ def _encode_binary(args: tuple[Any, ...], limit: int) -> tuple[bytes, int, int, 
             return None  # four characters, "null", taken out again below
         return repr(value)
 
-    skeleton = json.dumps(args, ensure_ascii=False, default=count)
-    size = len(skeleton.encode("utf-8")) - 4 * len(sizes) + sum(sizes)
+    try:
+        skeleton = json.dumps(args, ensure_ascii=False, default=count)
+    except RecursionError:
+        sizes.clear()
+        skeleton = dumps_deep(args, ensure_ascii=False, default=count)
+    size = len(skeleton.encode("utf-8", "surrogatepass")) - 4 * len(sizes) + sum(sizes)
     kept = _cut_binaries(args, limit) if sum(sizes) > limit else args
-    data, flags = _cut(_encode(to_jsonable(kept)).encode("utf-8"), limit)
+    data, flags = _cut(_encode(to_jsonable(kept)).encode("utf-8", "surrogatepass"), limit)
     if kept is not args:
         flags |= TRUNCATED
     shown = preview(args, PREVIEW_CHARS).translate(_CONTROL).encode("utf-8")
     return data + PREVIEW_MARK + shown, len(data), size, flags | BINARY
 
 
-def _cut_binaries(value: Any, limit: int) -> Any:
-    """The same structure with every binary longer than ``limit`` cut to it."""
+def _cut_binaries(value: Any, limit: int, depth: int = 0) -> Any:
+    """The same structure with every binary longer than ``limit`` cut to it.
+
+    Past ``MAX_DEPTH`` it is left alone: ``to_jsonable`` keeps no deeper.
+    """
     if isinstance(value, bytes | bytearray | memoryview):
         return bytes(value[:limit])
+    if depth >= MAX_DEPTH:
+        return value
     if isinstance(value, list | tuple):
-        return [_cut_binaries(item, limit) for item in value]
+        return [_cut_binaries(item, limit, depth + 1) for item in value]
     if isinstance(value, dict):
-        return {key: _cut_binaries(item, limit) for key, item in value.items()}
+        return {key: _cut_binaries(item, limit, depth + 1) for key, item in value.items()}
     return value
 
 
@@ -167,6 +247,11 @@ class EntryMaker:
     each ping, so the live sockets are remembered to log a connection once; an
     ack names only its emit, so pending emits are remembered to name its event;
     probe events carry no socket id, so the probe's own is remembered.
+
+    A payload past the in-memory limit costs milliseconds per megabyte to
+    measure, so a batch of several can be read in parts: given a ``deadline``
+    (``time.perf_counter()``), reading stops after the first such payload past
+    it, and ``taken`` says how many events of the batch were read.
     """
 
     def __init__(self, limit: int = PAYLOAD_LIMIT, hidden_namespace: str = "/admin") -> None:
@@ -176,11 +261,14 @@ class EntryMaker:
         self._live: set[tuple[str, str]] = set()
         self._emits: dict[int, tuple[str, str]] = {}
         self._probe_sid = ""
+        self.taken = 0
 
-    def admin(self, batch: Iterable[object]) -> list[Entry]:
+    def admin(self, batch: Iterable[object], deadline: float | None = None) -> list[Entry]:
         out: list[Entry] = []
         limit, hidden, live = self.limit, self.hidden_namespace, self._live
+        taken = 0
         for event in batch:
+            taken += 1
             if isinstance(event, EventReceived | EventSent):
                 if event.nsp == hidden:
                     continue
@@ -189,6 +277,8 @@ class EntryMaker:
                 out.append(
                     Entry(event.at, kind, event.nsp, event.id, event.name, data, n, size, flags)
                 )
+                if flags & TRUNCATED and deadline is not None and perf_counter() > deadline:
+                    break
             elif isinstance(event, SocketConnected):
                 key = (event.socket.nsp, event.socket.id)
                 if key in live or key[0] == hidden:
@@ -211,21 +301,29 @@ class EntryMaker:
             elif isinstance(event, AllSocketsReceived):
                 live.clear()
                 live.update((s.nsp, s.id) for s in event.sockets)
+        self.taken = taken
         return out
 
-    def probe(self, batch: Iterable[object]) -> list[Entry]:
+    def probe(self, batch: Iterable[object], deadline: float | None = None) -> list[Entry]:
         out: list[Entry] = []
+        taken = 0
         for event in batch:
+            taken += 1
+            flags = 0
             if isinstance(event, ProbeEmitted):
                 if len(self._emits) >= MAX_PENDING_EMITS:
                     del self._emits[next(iter(self._emits))]
                 self._emits[event.emit_id] = (event.namespace, event.event)
-                self._args(out, event.at, Kind.PROBE_OUT, event.namespace, event.event, event.args)
+                flags = self._args(
+                    out, event.at, Kind.PROBE_OUT, event.namespace, event.event, event.args
+                )
             elif isinstance(event, ProbeEventReceived):
-                self._args(out, event.at, Kind.PROBE_IN, event.namespace, event.event, event.args)
+                flags = self._args(
+                    out, event.at, Kind.PROBE_IN, event.namespace, event.event, event.args
+                )
             elif isinstance(event, ProbeAckReceived):
                 nsp, name = self._emits.pop(event.emit_id, ("", ""))
-                self._args(out, event.at, Kind.PROBE_ACK, nsp, name, event.args)
+                flags = self._args(out, event.at, Kind.PROBE_ACK, nsp, name, event.args)
             elif isinstance(event, ProbeAckTimedOut):
                 nsp, name = self._emits.pop(event.emit_id, ("", ""))
                 data, n, _size, flags = plain_text(f"no ack within {event.timeout:g} s", self.limit)
@@ -237,13 +335,17 @@ class EntryMaker:
                 self._plain(out, event.at, Kind.PROBE_STATE, "", self._probe_sid, event.message)
                 if event.state is ProbeState.DISCONNECTED:
                     self._probe_sid = ""
+            if flags & TRUNCATED and deadline is not None and perf_counter() > deadline:
+                break
+        self.taken = taken
         return out
 
     def _args(
         self, out: list[Entry], at: float, kind: Kind, nsp: str, name: str, args: tuple[Any, ...]
-    ) -> None:
+    ) -> int:
         data, n, size, flags = encode_args(args, self.limit)
         out.append(Entry(at, kind, nsp, self._probe_sid, name, data, n, size, flags))
+        return flags
 
     def _plain(
         self, out: list[Entry], at: float, kind: Kind, nsp: str, sid: str, text: str

@@ -14,6 +14,7 @@ import time
 from typing import NamedTuple
 
 from sio_monitor.domain.emit_args import from_jsonable, hex_dump
+from sio_monitor.domain.format import SHOWN_CHARS, format_bytes, shorten
 
 #: Characters of the one-line argument preview shown in the table.
 PREVIEW_CHARS = 200
@@ -137,10 +138,15 @@ class LogRow(NamedTuple):
     def details(self) -> str:
         """Everything about the row as plain text: arguments pretty-printed, binary as hex."""
         day = time.strftime("%Y-%m-%d", time.localtime(self.at))
+        event = shorten(self.event)
         lines = [
-            f"{KIND_LABELS[self.kind]}  {self.event}".rstrip() + f"  ({KIND_TIPS[self.kind]})",
+            f"{KIND_LABELS[self.kind]}  {event}".rstrip() + f"  ({KIND_TIPS[self.kind]})",
             f"Time       {day} {clock_time(self.at)}",
         ]
+        if event != self.event:
+            lines.append(
+                f"Name       {len(self.event):,} characters: only the first {SHOWN_CHARS} are shown"
+            )
         for label, value in (
             ("Server", self.server),
             ("Namespace", self.namespace),
@@ -151,7 +157,7 @@ class LogRow(NamedTuple):
         if self.is_plain:
             lines.append(f"\n{PLAIN_LABELS.get(self.kind, 'Text')}: {self.text}")
             return "\n".join(lines)
-        lines.append(f"Size       {self.size:,} bytes")
+        lines.append(f"Size       {format_size(self.size)}")
         if self.truncated:
             lines.append(
                 f"\nOnly the first {len(self.text.encode('utf-8')):,} of {self.size:,} bytes are "
@@ -161,17 +167,26 @@ class LogRow(NamedTuple):
             return "\n".join(lines)
         try:
             args = json.loads(self.text)
-        except ValueError:  # not JSON after all: show what is held
+            listed = args if isinstance(args, list) else ()
+            shown = [_argument(number, arg) for number, arg in enumerate(listed, start=1)]
+        except (ValueError, TypeError, RecursionError):  # not JSON, or deeper than json goes
             lines.extend(("", self.text))
             return "\n".join(lines)
         if not isinstance(args, list) or not args:
             lines.append("\nNo arguments.")
-        for number, arg in enumerate(args if isinstance(args, list) else (), start=1):
-            value = from_jsonable(arg)
-            if isinstance(value, bytes):
-                lines.append(f"\nArgument {number}: binary, {len(value):,} bytes")
-                lines.append(hex_dump(value))
-            else:
-                lines.append(f"\nArgument {number}:")
-                lines.append(json.dumps(arg, indent=2, ensure_ascii=False))
+        lines.extend(shown)
         return "\n".join(lines)
+
+
+def format_size(size: int) -> str:
+    """``1,234 bytes``, and past a megabyte the size people read: ``10,000,004 bytes (10.0 MB)``."""
+    if size < 1_000_000:
+        return f"{size:,} bytes"
+    return f"{size:,} bytes ({format_bytes(size)})"
+
+
+def _argument(number: int, arg: object) -> str:
+    value = from_jsonable(arg)
+    if isinstance(value, bytes):
+        return f"\nArgument {number}: binary, {len(value):,} bytes\n{hex_dump(value)}"
+    return f"\nArgument {number}:\n{json.dumps(arg, indent=2, ensure_ascii=False)}"

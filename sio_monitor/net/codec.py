@@ -43,6 +43,7 @@ from sio_monitor.net.wire_checks import (
     as_count,
     as_dict,
     as_epoch,
+    as_event_name,
     as_list,
     as_name,
     as_number,
@@ -282,7 +283,7 @@ def _traffic(
         return cls(
             as_name(args[0], "nsp"),
             as_name(args[1], "socket id"),
-            as_name(packet[0], "event name"),
+            as_event_name(packet[0]),
             tuple(packet[1:]),
             as_timestamp(args[3] if len(args) > 3 else None, received_at),
         )

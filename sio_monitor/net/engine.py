@@ -38,6 +38,8 @@ import socketio
 from engineio import json as engineio_json
 from engineio import packet as engine_packet
 
+from sio_monitor.domain.format import dumps_deep, loads_deep
+
 _decode = msgspec.json.Decoder().decode
 
 #: Messages read in a row before the loop yields. A receive returns without suspending
@@ -46,17 +48,35 @@ _decode = msgspec.json.Decoder().decode
 YIELD_EVERY = 64
 
 
-class wire_json:  # noqa: N801 - stands in for a module: python-socketio calls json.loads/dumps
-    """msgspec for decoding, with the stock decoder for whatever msgspec refuses."""
+#: The largest websocket message taken; aiohttp's default (4 MB) drops the connection on a
+#: 10 MB event, and a monitor must show such an event, not lose the connection over it.
+MAX_MESSAGE_BYTES = 256 * 1024 * 1024
 
-    dumps = staticmethod(engineio_json.dumps)
+
+class wire_json:  # noqa: N801 - stands in for a module: python-socketio calls json.loads/dumps
+    """msgspec for decoding, with the stock decoder for whatever msgspec refuses.
+
+    Both nest by recursion; a payload nested deeper than they go (10,000 levels is
+    a few kilobytes) is decoded and encoded by ``domain.format``'s explicit-stack
+    versions instead of failing the whole message.
+    """
+
+    @staticmethod
+    def dumps(value: Any, **options: Any) -> str:
+        try:
+            return str(engineio_json.dumps(value, **options))
+        except RecursionError:
+            return dumps_deep(value, separators=options.get("separators", (", ", ": ")))
 
     @staticmethod
     def loads(text: str | bytes, **options: Any) -> Any:
         try:
-            return _decode(text)
-        except msgspec.DecodeError:
-            return engineio_json.loads(text, **options)
+            try:
+                return _decode(text)
+            except msgspec.DecodeError:
+                return engineio_json.loads(text, **options)
+        except RecursionError:
+            return loads_deep(text, parse_int=engineio_json._safe_int)
 
 
 class WatchedEngineClient(engineio.AsyncClient):  # type: ignore[misc]
@@ -160,6 +180,7 @@ class MonitorClient(socketio.AsyncClient):  # type: ignore[misc]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("json", wire_json)
+        kwargs.setdefault("websocket_extra_options", {"max_msg_size": MAX_MESSAGE_BYTES})
         super().__init__(*args, **kwargs)
 
     def _engineio_client_class(self) -> type[engineio.AsyncClient]:

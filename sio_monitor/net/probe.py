@@ -35,6 +35,7 @@ from sio_monitor.domain.probe_events import (
 )
 from sio_monitor.domain.probe_settings import ProbeSettings
 from sio_monitor.net.certificates import PROBE_SECRETS
+from sio_monitor.net.engine import MAX_MESSAGE_BYTES, wire_json
 from sio_monitor.net.failures import (
     NAMESPACE_FAILURE,
     NAMESPACE_REFUSALS,
@@ -118,6 +119,8 @@ class ProbeClient:
             handle_sigint=False,
             ssl_verify=settings.verify_tls,
             http_session=self._make_http_session,
+            json=wire_json,
+            websocket_extra_options={"max_msg_size": MAX_MESSAGE_BYTES},
         )
         for ns in settings.namespaces:
             self._sio.on("connect", functools.partial(self._on_connect, ns), namespace=ns)

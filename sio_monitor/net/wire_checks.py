@@ -15,7 +15,7 @@ from typing import Any
 # Bounds that no sane server reaches; past them a payload is garbage or hostile.
 MAX_NAME = 1024  # namespace, socket id, room, event name, reason
 MAX_TEXT = 65536  # header and query values, handshake strings
-MAX_ROOMS_PER_SOCKET = 10_000
+MAX_ROOMS_PER_SOCKET = 1_000_000
 MAX_SOCKETS = 1_000_000
 MAX_NAMESPACES = 10_000
 MAX_BUCKETS = 100_000
@@ -45,6 +45,13 @@ def as_name(value: Any, what: str) -> str:
     if type(value) is int and abs(value) < MAX_COUNT:
         return str(value)
     raise PayloadError(f"{what} is not a string")
+
+
+def as_event_name(value: Any) -> str:
+    """An event name: non-empty, and as long as the message that carries it."""
+    if type(value) is str and value:
+        return value
+    return as_name(value, "event name")
 
 
 def as_text(value: Any, what: str, default: str = "") -> str:

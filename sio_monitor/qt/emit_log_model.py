@@ -3,7 +3,10 @@
 The log is bounded (the whole-session event log is elsewhere; this one is a
 conversation with the server) and filtered by pinned event names without
 copying: the view shows an index list of the rows that pass, extended as rows
-arrive. Text cells are cut to one line when they are computed, once per row.
+arrive. Text cells are cut to one line when they are computed, once per row,
+and the details of a row show at most ``DETAILS_CHARS`` of each argument with
+its true length: a server may send ten megabytes, which a text view would
+take seconds to lay out.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QColor
 
 from sio_monitor.domain.emit_args import hex_dump, preview, to_jsonable
+from sio_monitor.domain.format import shorten
 from sio_monitor.domain.probe_events import (
     ProbeAckReceived,
     ProbeAckTimedOut,
@@ -27,6 +31,8 @@ from sio_monitor.domain.probe_events import (
 )
 
 LOG_LIMIT = 10_000
+#: Characters of one argument shown in a row's details.
+DETAILS_CHARS = 16_384
 COLUMNS = ("Time", "", "Namespace", "Event", "Arguments", "Result")
 RECEIVED, SENT, ACK, TIMEOUT, STATE, ADMIN = "↓", "↑", "↩", "✗", "•", "⇉"
 DIRECTION_TIPS = {
@@ -53,20 +59,25 @@ class LogEntry:
     preview: str  # computed once, when the entry is made
 
     def details(self) -> str:
-        """Every argument in full, as plain text: JSON pretty-printed, binary as hex."""
+        """Every argument as plain text: JSON pretty-printed, binary as hex; long ones cut."""
         if self.direction == STATE:
             return self.result
-        lines = [f"{self.event}  ({DIRECTION_TIPS[self.direction]}, {self.namespace})"]
+        lines = [f"{shorten(self.event)}  ({DIRECTION_TIPS[self.direction]}, {self.namespace})"]
         if self.result:
             lines.append(self.result)
         for number, arg in enumerate(self.args, start=1):
             if isinstance(arg, bytes | bytearray):
                 lines.append(f"\nArgument {number}: binary, {len(arg):,} bytes")
                 lines.append(hex_dump(bytes(arg)))
+            elif isinstance(arg, str) and len(arg) > DETAILS_CHARS:
+                lines.append(
+                    f"\nArgument {number}: a string of {len(arg):,} characters; "
+                    f"the first {DETAILS_CHARS:,} are shown:"
+                )
+                lines.append(json.dumps(arg[:DETAILS_CHARS], ensure_ascii=False)[:-1] + "…")
             else:
-                text = json.dumps(to_jsonable(arg), indent=2, ensure_ascii=False)
                 lines.append(f"\nArgument {number}:")
-                lines.append(text)
+                lines.append(_pretty(arg))
         if not self.args and self.direction in (RECEIVED, SENT, ACK, ADMIN):
             lines.append("\nNo arguments.")
         return "\n".join(lines)
@@ -75,6 +86,14 @@ class LogEntry:
         return [
             (n, bytes(a)) for n, a in enumerate(self.args, 1) if isinstance(a, bytes | bytearray)
         ]
+
+
+def _pretty(value: Any) -> str:
+    """``value`` as indented JSON (nesting past ``MAX_DEPTH`` noted), cut at ``DETAILS_CHARS``."""
+    text = json.dumps(to_jsonable(value), indent=2, ensure_ascii=False)
+    if len(text) <= DETAILS_CHARS:
+        return text
+    return f"{text[:DETAILS_CHARS]}…\n(cut: {len(text):,} characters in all)"
 
 
 def make_entry(
@@ -199,6 +218,8 @@ class EmitLogModel(QAbstractTableModel):
             if column == 0:
                 stamp = time.strftime("%H:%M:%S", time.localtime(entry.at))
                 return f"{stamp}.{int(entry.at * 1000) % 1000:03d}"
+            if column == 3:
+                return shorten(entry.event)
             return (
                 entry.direction,
                 entry.namespace,

@@ -5,11 +5,20 @@ The model holds no row of its own. Unfiltered, row ``i`` is sequence number
 batch costs at most one ``beginRemoveRows`` (rows that fell off the ring, at
 the front) and one ``beginInsertRows`` (new rows, at the end); display strings
 are built only for rows being painted, and remembered for a while since a
-row never changes.
+row never changes. No cell is longer than a screen line: Qt lays out every
+character of a cell it paints, and an event name can be a megabyte.
+
+Measuring a payload of megabytes takes milliseconds per megabyte, so batches
+go through a queue, and a turn of the event loop logs at most one payload
+over the in-memory limit: a batch of several big payloads is logged over
+several turns, in order, and the window gets its turn in between. Ordinary
+batches are logged at once, as they arrive.
 """
 
 from __future__ import annotations
 
+import time
+from collections import deque
 from typing import Any
 
 from PySide6.QtCore import (
@@ -18,6 +27,7 @@ from PySide6.QtCore import (
     QObject,
     QPersistentModelIndex,
     Qt,
+    QTimer,
     Signal,
 )
 from PySide6.QtGui import QColor
@@ -32,6 +42,8 @@ from sio_monitor.domain.eventlog_rows import (
     LogRow,
     clock_time,
 )
+from sio_monitor.domain.format import SHOWN_CHARS, format_bytes, shorten, text_bytes
+from sio_monitor.qt.tree_base import plain_tooltip
 
 COLUMNS = ("Time", "Server", "Namespace", "Socket", "Direction", "Event", "Arguments", "Size")
 TIME, SERVER, NAMESPACE, SOCKET, DIRECTION, EVENT, ARGUMENTS, SIZE = range(len(COLUMNS))
@@ -51,7 +63,7 @@ _FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
 _ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
 _TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
 
-_GONE: tuple[tuple[str, ...], Kind] = (("",) * len(COLUMNS), Kind.CONNECTION)
+_GONE: tuple[tuple[str, ...], Kind, str | None] = (("",) * len(COLUMNS), Kind.CONNECTION, None)
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -70,18 +82,49 @@ class EventLogModel(QAbstractTableModel):
         self.probe_server = ""
         self._first = self.log.first_seq  # unfiltered: the sequence numbers shown
         self._next = self.log.next_seq
-        self._cache: dict[int, tuple[tuple[str, ...], Kind]] = {}
+        #: Per row: its cells, its kind, and the tooltip of a cut payload (None if not cut).
+        self._cache: dict[int, tuple[tuple[str, ...], Kind, str | None]] = {}
+        #: Batches not logged yet: (admin or probe, events, server), oldest first.
+        self._pending: deque[tuple[bool, list[object], str]] = deque()
+        self._resume = QTimer(self)
+        self._resume.setSingleShot(True)
+        self._resume.setInterval(0)
+        self._resume.timeout.connect(self._ingest)
 
     # --- feeding ------------------------------------------------------------------------
 
     def add_admin(self, batch: list[object]) -> None:
         """Slot for ``EventBridge.events_applied``."""
-        if self.log.append_admin(batch, self.admin_server):
-            self.sync()
+        self._pending.append((True, batch, self.admin_server))
+        if len(self._pending) == 1:  # nothing waits before it: log it now
+            self._ingest()
 
     def add_probe(self, batch: list[object]) -> None:
         """Slot for ``ProbeSession.events_arrived``."""
-        if self.log.append_probe(batch, self.probe_server):
+        self._pending.append((False, batch, self.probe_server))
+        if len(self._pending) == 1:
+            self._ingest()
+
+    @property
+    def waiting(self) -> int:
+        """Batches (or their rests) not logged yet."""
+        return len(self._pending)
+
+    def _ingest(self) -> None:
+        """Log waiting batches up to the first big payload; the rest in the next turn."""
+        log, pending = self.log, self._pending
+        deadline = time.perf_counter()  # passed by the time any big payload is measured
+        added = 0
+        while pending:
+            admin, batch, server = pending[0]
+            append = log.append_admin if admin else log.append_probe
+            added += append(batch, server, deadline)
+            if log.taken < len(batch):
+                pending[0] = (admin, batch[log.taken :], server)
+                self._resume.start()
+                break
+            pending.popleft()
+        if added:
             self.sync()
 
     def sync(self) -> None:
@@ -122,6 +165,8 @@ class EventLogModel(QAbstractTableModel):
 
     def clear(self) -> None:
         self.beginResetModel()
+        self._pending.clear()
+        self._resume.stop()
         self.log.clear()
         self._first = self._next = self.log.next_seq
         if self.selection is not None:
@@ -205,11 +250,14 @@ class EventLogModel(QAbstractTableModel):
             return KIND_COLOURS.get(self._cells(index.row())[1])
         if role == _ALIGNMENT and column == SIZE:
             return _RIGHT
-        if role == _TOOLTIP and column == DIRECTION:
-            return KIND_TIPS[self._cells(index.row())[1]]
+        if role == _TOOLTIP:
+            if column == DIRECTION:
+                return KIND_TIPS[self._cells(index.row())[1]]
+            if column in (ARGUMENTS, SIZE, EVENT):
+                return self._cells(index.row())[2]
         return None
 
-    def _cells(self, row: int) -> tuple[tuple[str, ...], Kind]:
+    def _cells(self, row: int) -> tuple[tuple[str, ...], Kind, str | None]:
         seq = self.seq_at(row)
         cached = self._cache.get(seq)
         if cached is not None:
@@ -220,15 +268,37 @@ class EventLogModel(QAbstractTableModel):
             one = self.log.row(seq)
         except IndexError:  # dropped by the log, and the model not told yet: shown blank
             return _GONE
+        event = shorten(one.event)
         cells = (
             clock_time(one.at),
             one.server,
             one.namespace,
             one.socket,
             KIND_LABELS[one.kind],
-            one.event,
+            event,
             one.preview,
-            f"{one.size:,}" if one.kind in ARGUMENT_KINDS else "",
+            size_cell(one.size) if one.kind in ARGUMENT_KINDS else "",
         )
-        self._cache[seq] = (cells, one.kind)
-        return cells, one.kind
+        tip = cut_tooltip(one) if one.truncated or event is not one.event else None
+        self._cache[seq] = cached = (cells, one.kind, tip)
+        return cached
+
+
+def size_cell(size: int) -> str:
+    """Bytes as counted (``1,234``) up to a megabyte, then as read (``10.0 MB``)."""
+    return f"{size:,}" if size < 1_000_000 else format_bytes(size)
+
+
+def cut_tooltip(row: LogRow) -> str:
+    """What was cut from a row and what is whole: the event name, the payload."""
+    parts = []
+    if len(row.event) > SHOWN_CHARS:
+        size = format_bytes(text_bytes(row.event))
+        parts.append(f"The event name is {size} long; the first {SHOWN_CHARS} characters show.")
+    if row.truncated:
+        held = len(row.text.encode("utf-8"))
+        parts.append(
+            f"The arguments are {row.size:,} bytes ({format_bytes(row.size)}); the first "
+            f"{held:,} are held in memory, and the session recording keeps them all."
+        )
+    return plain_tooltip("\n".join(parts))

@@ -5,13 +5,18 @@ parallel list, so finding a row is a bisection and a batch's arrivals land in
 their sorted places as contiguous blocks. A descending sort is the same list
 read backwards. A socket's sort key is taken when its row is made and kept
 until the next sort, so rows do not jump under the user while they change.
+
+How a socket reads in every view lives here too: its row cells and tooltip,
+the rooms its details list, and its JSON for copying.
 """
 
 from __future__ import annotations
 
+import itertools
 import time
 from bisect import bisect_left
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt, QTimer
@@ -19,14 +24,25 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt, QTimer
 from sio_monitor.domain.changes import ChangeSet
 from sio_monitor.domain.nodes import SocketState
 from sio_monitor.domain.topology import Topology
-from sio_monitor.net.codec import display_address
+from sio_monitor.net.codec import display_address, header_value
 from sio_monitor.qt.bridge import EventBridge
 from sio_monitor.qt.filter_index import SocketFilter, SocketKey
-from sio_monitor.qt.topology_model import clock, socket_tooltip
-from sio_monitor.qt.tree_base import MARK_COLOUR, MARK_SECONDS, PATH_ROLE, Index, runs
+from sio_monitor.qt.tree_base import (
+    MARK_COLOUR,
+    MARK_SECONDS,
+    PATH_ROLE,
+    Index,
+    plain_tooltip,
+    runs,
+)
 
 COLUMNS = ("ID", "Namespace", "Transport", "Address", "Connected since", "Rooms")
 CONNECTED_COLUMN = 4
+ROOMS_COLUMN = 5
+#: Rooms named in a socket's cell at most; the cell then gives the count.
+NAMED_ROOMS = 10
+#: Rooms a socket's details list (each with its Leave button) at most.
+LISTED_ROOMS = 100
 
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole)
 _TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
@@ -34,8 +50,74 @@ _BACKGROUND = int(Qt.ItemDataRole.BackgroundRole)
 _PATH = int(PATH_ROLE)
 
 
+def clock(epoch: float) -> str:
+    """Local wall-clock time of day, the way a person reads "connected at"."""
+    return time.strftime("%H:%M:%S", time.localtime(epoch))
+
+
+def socket_cells(state: SocketState) -> tuple[str, str, str]:
+    """Transport, address and connection time: the columns every socket row shares."""
+    return (
+        state.transport,
+        display_address(state.info.handshake.address),
+        clock(state.connected_at),
+    )
+
+
+def socket_tooltip(state: SocketState) -> str:
+    agent = header_value(state.info.handshake.headers, "user-agent") or "no user agent"
+    return plain_tooltip(f"{state.id}\n{agent}")
+
+
 def public_rooms(state: SocketState) -> str:
-    return ", ".join(room for room in state.rooms if room != state.id)
+    """The rooms a socket joined (its own left out), and past ``NAMED_ROOMS`` how many.
+
+    The first ones in the order joined: a socket in a hundred thousand rooms
+    would make a cell of a megabyte, which Qt lays out on every paint.
+    """
+    rooms = state.rooms
+    named = (room for room in rooms if room != state.id)
+    listed = ", ".join(itertools.islice(named, NAMED_ROOMS))
+    count = len(rooms) - (state.id in rooms)
+    if count <= NAMED_ROOMS:
+        return listed
+    return f"{listed}, … ({count:,} rooms)"
+
+
+def listed_rooms(state: SocketState, limit: int = LISTED_ROOMS) -> list[str]:
+    """The rooms a socket's details list: its own first, then by name; past ``limit``,
+    the first ones it joined (sorting a hundred thousand on every batch would freeze)."""
+    rooms = state.rooms
+    if len(rooms) <= limit:
+        return sorted(rooms, key=lambda r: (r != state.id, r))
+    first = [room for room in itertools.islice(rooms, limit) if room != state.id]
+    if state.id in rooms:
+        return [state.id, *first[: limit - 1]]
+    return first
+
+
+def socket_json(state: SocketState) -> dict[str, Any]:
+    """The socket as the admin protocol spells it, plus the monitor's own connection time."""
+    info, handshake = state.info, state.info.handshake
+    return {
+        "id": info.id,
+        "clientId": info.client_id,
+        "nsp": info.nsp,
+        "transport": state.transport,
+        "rooms": list(state.rooms),
+        "data": state.data,
+        "connectedAt": datetime.fromtimestamp(state.connected_at, UTC).isoformat(),
+        "handshake": {
+            "address": handshake.address,
+            "headers": dict(handshake.headers),
+            "query": dict(handshake.query),
+            "issued": handshake.issued * 1000 if handshake.issued is not None else None,
+            "time": handshake.time,
+            "secure": handshake.secure,
+            "url": handshake.url,
+            "xdomain": handshake.xdomain,
+        },
+    }
 
 
 _CELLS: tuple[Callable[[SocketState], str], ...] = (

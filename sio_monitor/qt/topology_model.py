@@ -7,12 +7,16 @@ id-rooms are left out unless asked for; the sockets then in no other room
 sit under one "(no room)" row so that the counts add up. In production mode
 there are no sockets to show: a namespace's children are the servers whose
 stats count it.
+
+A view lays out every row of an expanded parent on every change, so a
+namespace lists at most ``MAX_ROOM_ROWS`` rooms, the first that came, and a
+last row counts the others (the filter finds any); and a socket that changes
+touches its rows in the rooms opened so far, not in each of its own.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterator
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt
@@ -21,20 +25,24 @@ from PySide6.QtGui import QColor
 from sio_monitor.domain.changes import ChangeSet
 from sio_monitor.domain.nodes import SocketState
 from sio_monitor.domain.topology import PRODUCTION, Topology
-from sio_monitor.net.codec import display_address, header_value
 from sio_monitor.qt.bridge import EventBridge
 from sio_monitor.qt.filter_index import SocketFilter, SocketKey
+from sio_monitor.qt.socket_table_model import socket_cells, socket_tooltip
 from sio_monitor.qt.tree_base import (
     MARK_COLOUR,
     PATH_ROLE,
     Index,
     Node,
     TreeModelBase,
-    plain_tooltip,
 )
 
 NO_ROOM_LABEL = "(no room)"
 NO_ROOM_TIP = "Sockets that are in no room but their own private one"
+#: Room rows a namespace lists at most; a last row counts the others.
+MAX_ROOM_ROWS = 1_000
+MORE_TIP = "Only the first rooms are listed: type part of a room name in the filter to find one"
+#: The key of a namespace's last row, counting the rooms not listed (never a room's name).
+MORE: Hashable = ("more",)
 
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole)
 _TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
@@ -42,25 +50,6 @@ _BACKGROUND = int(Qt.ItemDataRole.BackgroundRole)
 _FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
 _PATH = int(PATH_ROLE)
 _MUTED = QColor(120, 120, 120)
-
-
-def clock(epoch: float) -> str:
-    """Local wall-clock time of day, the way a person reads "connected at"."""
-    return time.strftime("%H:%M:%S", time.localtime(epoch))
-
-
-def socket_cells(state: SocketState) -> tuple[str, str, str]:
-    """Transport, address and connection time: the columns every socket row shares."""
-    return (
-        state.transport,
-        display_address(state.info.handshake.address),
-        clock(state.connected_at),
-    )
-
-
-def socket_tooltip(state: SocketState) -> str:
-    agent = header_value(state.info.handshake.headers, "user-agent") or "no user agent"
-    return plain_tooltip(f"{state.id}\n{agent}")
 
 
 class RoomsTreeModel(TreeModelBase):
@@ -79,6 +68,9 @@ class RoomsTreeModel(TreeModelBase):
         self._production = False
         self._roomless: dict[str, dict[str, None]] = {}  # nsp -> sockets in no public room
         self._arrived: set[SocketKey] = set()  # sockets new in the batch being applied: tinted
+        self._listed: dict[str, set[Hashable]] = {}  # nsp -> the rooms that have a row
+        self._refused: dict[str, bool] = {}  # nsp -> a room went without a row (filtering)
+        self._opened: dict[str, dict[Hashable, None]] = {}  # nsp -> rooms whose sockets are built
         self.rebuild()
 
     # --- public API ----------------------------------------------------------------
@@ -99,6 +91,7 @@ class RoomsTreeModel(TreeModelBase):
         self._topology = topology = self._bridge.topology
         self._production = topology.mode == PRODUCTION
         self._roomless = {}
+        self._listed, self._refused, self._opened = {}, {}, {}
         if not self._show_private:
             for nsp in topology.namespaces():
                 self._roomless[nsp] = {
@@ -131,9 +124,9 @@ class RoomsTreeModel(TreeModelBase):
             (nsp, sid) for nsp, group in changes.sockets.items() for sid in group.added
         }
         members = self._touched_members(changes, flipped)
-        rooms: dict[str, set[Hashable]] = {}
+        rooms: dict[str, dict[Hashable, None]] = {}  # per namespace, in the order they came
         for (nsp, room), sids in members.items():
-            rooms.setdefault(nsp, set()).add(room)
+            rooms.setdefault(nsp, {})[room] = None
             node = self._nodes.get(("room", nsp, room))
             if node is None:
                 continue
@@ -143,11 +136,18 @@ class RoomsTreeModel(TreeModelBase):
             else:
                 self.sync(node, sids)
         for nsp, group in changes.rooms.items():
-            rooms.setdefault(nsp, set()).update(group.added, group.removed, group.updated)
+            names = rooms.setdefault(nsp, {})
+            names.update(group.added)
+            names.update(group.removed)
+            names.update(group.updated)
+            if group.added or group.removed:
+                names[MORE] = None  # its count moved
         for nsp, names in rooms.items():
             node = self._nodes.get(("ns", nsp))
             if node is not None:
-                self.sync(node, names)
+                # Rows that go free go first, then the rooms that may take them, then the count.
+                listed = self._listed.get(nsp, set())
+                self.sync(node, sorted(names, key=lambda k: (k is MORE, k not in listed)))
         namespaces = changes.namespaces
         touched = {*namespaces.added, *namespaces.removed, *namespaces.updated}
         touched.update(nsp for nsp, _ in flipped)  # their "n of m" moved
@@ -172,8 +172,8 @@ class RoomsTreeModel(TreeModelBase):
                 state = sockets.get(sid)
                 if state is None:
                     continue
-                if sid in group.updated:
-                    for room in state.rooms:
+                if sid in group.updated:  # its rows changed where they are built
+                    for room in _among(state.rooms, self._opened.get(nsp, {})):
                         touched.setdefault((nsp, room), set()).add(sid)
                 if roomless is not None:
                     now = _roomless(state)
@@ -187,7 +187,7 @@ class RoomsTreeModel(TreeModelBase):
             state = self._sockets(nsp).get(sid)
             if state is None:
                 continue
-            for room in state.rooms:
+            for room in _among(state.rooms, self._listed.get(nsp, set())):
                 touched.setdefault((nsp, room), set()).add(sid)
             if sid in self._roomless.get(nsp, ()):
                 touched.setdefault((nsp, None), set()).add(sid)
@@ -215,18 +215,45 @@ class RoomsTreeModel(TreeModelBase):
             if self._production:
                 ns = topology.namespace(nsp)  # type: ignore[arg-type]
                 return ns is not None and key in ns.reported_by
+            if key is MORE:
+                if self._filter.active:
+                    return self._refused.get(nsp, False)  # type: ignore[call-overload]
+                return self._unlisted(nsp) > 0  # type: ignore[arg-type]
             if key is None:
-                members: Any = self._roomless.get(nsp, ())  # type: ignore[arg-type]
-            else:
-                state = topology.room(nsp, key)  # type: ignore[arg-type]
-                if state is None or (state.private and not self._show_private):
-                    return False
-                members = state.members
-            accepts = self._filter.accepts
-            if not self._filter.active:
-                return bool(members)
-            return any(accepts(nsp, sid) for sid in members)  # type: ignore[arg-type]
+                return self._has_shown_members(nsp, self._roomless.get(nsp, ()))  # type: ignore[arg-type]
+            return self._admit(nsp, key)  # type: ignore[arg-type]
         return key != self._bridge.admin_namespace and topology.namespace(key) is not None  # type: ignore[arg-type]
+
+    def _admit(self, nsp: str, room: Hashable) -> bool:
+        """Whether a room has a row: members to show, and a row free when it came (or has one)."""
+        listed = self._listed.setdefault(nsp, set())
+        state = self._topology.room(nsp, room)  # type: ignore[arg-type]
+        if state is None or (state.private and not self._show_private):
+            shown = False
+        else:
+            shown = self._has_shown_members(nsp, state.members)
+        if not shown:
+            listed.discard(room)
+        elif room in listed or len(listed) < MAX_ROOM_ROWS:
+            listed.add(room)
+        else:
+            self._refused[nsp] = True
+            return False
+        return shown
+
+    def _has_shown_members(self, nsp: str, members: Any) -> bool:
+        if not self._filter.active:
+            return bool(members)
+        accepts = self._filter.accepts
+        return any(accepts(nsp, sid) for sid in members)
+
+    def _unlisted(self, nsp: str) -> int:
+        """Rooms of ``nsp`` that would have a row but for ``MAX_ROOM_ROWS`` (without a filter)."""
+        ns = self._topology.namespace(nsp)
+        if ns is None or self._filter.active:
+            return 0
+        rooms = len(ns.rooms) - (0 if self._show_private else ns.private_rooms)
+        return max(0, rooms - len(self._listed.get(nsp, ())))
 
     def build(self, parent: Node, key: Hashable) -> Node:
         kind = parent.kind
@@ -238,6 +265,8 @@ class RoomsTreeModel(TreeModelBase):
             nsp = parent.key
             if self._production:
                 return self.add_node(parent, "server", key, ("server", nsp, key), key, leaf=True)
+            if key is MORE:
+                return self.add_node(parent, "more", MORE, ("more", nsp), (2, ""), leaf=True)
             sort_key = (0, "") if key is None else (1, key)
             node = self.add_node(parent, "room", key, ("room", nsp, key), sort_key)
             self.defer(node)
@@ -258,8 +287,24 @@ class RoomsTreeModel(TreeModelBase):
             ns = self._topology.namespace(node.key)  # type: ignore[arg-type]
             if ns is None:
                 return ()
-            return ns.reported_by if self._production else [None, *ns.rooms]
+            if self._production:
+                return ns.reported_by
+            self._listed[node.key] = set()  # type: ignore[index]
+            self._refused[node.key] = False  # type: ignore[index]
+            return self._room_keys(node.key, ns.rooms)  # type: ignore[arg-type]
+        self._opened.setdefault(node.path[1], {})[node.key] = None
         return self._members(node.path[1], node.key)
+
+    def _room_keys(self, nsp: str, rooms: dict[str, Any]) -> Iterator[Hashable]:
+        """A namespace's candidate rows, read only until its room rows are all taken."""
+        yield None
+        listed = self._listed[nsp]
+        for room in rooms:
+            if len(listed) >= MAX_ROOM_ROWS:
+                self._refused[nsp] = True
+                break
+            yield room
+        yield MORE
 
     def owner_path(self, path: tuple[Any, ...]) -> tuple[Any, ...] | None:
         return ("room", path[1], path[2]) if path[0] == "socket" else None
@@ -292,8 +337,11 @@ class RoomsTreeModel(TreeModelBase):
                 return socket_tooltip(state) if state is not None else None
             if node.kind == "room" and node.key is None:
                 return NO_ROOM_TIP
+            if node.kind == "more":
+                return MORE_TIP
             return None
-        if role == _FOREGROUND and node.kind == "room" and node.key is None:
+        muted = node.kind == "more" or (node.kind == "room" and node.key is None)
+        if role == _FOREGROUND and muted:
             return _MUTED
         return None
 
@@ -306,6 +354,11 @@ class RoomsTreeModel(TreeModelBase):
             return socket_cells(state)[column - 1] if state is not None else None
         if column != 0:
             return None
+        if kind == "more":
+            unlisted = self._unlisted(node.path[1])
+            if unlisted:
+                return f"… and {unlisted:,} more rooms"
+            return "… more rooms may match: narrow the filter to list them"
         if kind == "room":
             name = NO_ROOM_LABEL if node.key is None else node.key
             total = len(self._members(node.path[1], node.key))
@@ -325,6 +378,13 @@ class RoomsTreeModel(TreeModelBase):
         if self._filter.active:
             return f"{node.key} ({self._filter.matched_in(node.key)} of {len(ns.sockets)})"  # type: ignore[arg-type]
         return f"{node.key} ({len(ns.sockets)})"
+
+
+def _among(rooms: dict[str, None], chosen: Any) -> list[Hashable]:
+    """The rooms in both, walking the smaller: a socket may be in a hundred thousand."""
+    if len(rooms) <= len(chosen):
+        return [room for room in rooms if room in chosen]
+    return [room for room in chosen if room in rooms]
 
 
 def _roomless(state: SocketState) -> bool:

@@ -42,6 +42,8 @@ MARK_COLOUR = QColor(255, 236, 179)  # a soft amber that reads on light and on d
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
+_ROW_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+_NO_FLAGS = Qt.ItemFlag.NoItemFlags
 # Shared by every leaf (a socket row): never mutated, and two fewer objects per row to collect.
 _LEAF: Any = ()
 _NO_KEYS: Any = MappingProxyType({})
@@ -173,9 +175,8 @@ class TreeModelBase(QAbstractItemModel):
         return None
 
     def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        # Asked for every row at every layout: a constant, not an enum "|" (a Python call).
+        return _ROW_FLAGS if index.isValid() else _NO_FLAGS
 
     # --- lookups for views ---------------------------------------------------------
 

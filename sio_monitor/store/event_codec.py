@@ -14,6 +14,12 @@ event, and the rebuilt object equals the original.
 Only payloads (``Any`` fields) can hold bytes or a dict shaped like the bytes
 marker; both are rare, so the common path is one C-level ``json.dumps`` and
 the careful walk runs only when the fast text shows a ``{"$`` key.
+
+The careful walk is also the path for payloads past what ``json`` handles
+well: nesting deeper than its recursion limit, and strings of megabytes,
+which it writes a piece at a time, so that the GUI thread is never kept
+waiting for the interpreter while the recording's thread writes ten of them.
+Reading falls back the same way when a stored event is nested that deep.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ import enum
 import json
 import json.encoder
 import operator
+import time
 import types
 import typing
 from collections.abc import Callable, Iterable
@@ -31,6 +38,7 @@ from typing import Any
 
 from sio_monitor.domain import events as admin_events
 from sio_monitor.domain import probe_events
+from sio_monitor.domain.format import dumps_deep, loads_any
 
 Converter = Callable[[Any], Any]
 
@@ -233,7 +241,6 @@ def _encoder(default: Callable[[Any], Any] | None) -> Callable[[Any], str]:
 
 
 _dumps = _encoder(_default)
-_dumps_plain = _encoder(None)
 
 
 def _spec_of_event(event: object) -> _Spec:
@@ -243,16 +250,53 @@ def _spec_of_event(event: object) -> _Spec:
     return spec
 
 
+#: A string longer than this is written by the careful walk, in pieces.
+LONG_TEXT = 1 << 20
+
+
+def _long_text(values: tuple[Any, ...]) -> bool:
+    """Whether a field, or an argument of a field, is a string of over ``LONG_TEXT``."""
+    for value in values:
+        kind = type(value)
+        if kind is str:
+            if len(value) > LONG_TEXT:
+                return True
+        elif kind is tuple or kind is list:
+            for item in value:
+                if type(item) is str and len(item) > LONG_TEXT:
+                    return True
+    return False
+
+
+def _pause() -> None:
+    """Between megabytes: hand the GIL to any thread waiting for it (the GUI's, when recording)."""
+    time.sleep(0)
+
+
+def _escaped(document: dict[Any, Any]) -> Any:
+    """A payload dict that looks like a marker, escaped so that it reads back as itself."""
+    if len(document) == 1 and next(iter(document)) in (BYTES_KEY, ESCAPED_KEY):
+        return {ESCAPED_KEY: [[key, item] for key, item in document.items()]}
+    return document
+
+
 def encode(event: object) -> str:
     """One event as compact JSON text (ASCII: lone surrogates from the wire survive too)."""
     spec = _spec_of_event(event)
+    values = spec.values(event)
     document: dict[str, Any] = {"t": spec.name}
-    document.update(zip(spec.fields, spec.values(event), strict=True))
+    document.update(zip(spec.fields, values, strict=True))
     try:
-        text = _dumps(document)
-        if _MARKER not in text:
-            return text
-        return _dumps_plain({"t": spec.name, **_plain(event)})
+        if not _long_text(values):
+            try:
+                text = _dumps(document)
+            except RecursionError:  # deeper than json goes
+                text = _MARKER
+            if _MARKER not in text:
+                return text
+        return dumps_deep(
+            document, separators=(",", ":"), default=_default, dict_hook=_escaped, pause=_pause
+        )
     except (TypeError, ValueError) as exc:
         raise CodecError(f"cannot record {spec.name}: {exc}") from None
 
@@ -296,7 +340,7 @@ def decode(text: str | bytes) -> object:
     try:
         if isinstance(text, bytes):
             text = text.decode("utf-8")
-        document = json.loads(text, object_hook=_revive) if _MARKER in text else json.loads(text)
+        document = loads_any(text, object_hook=_revive if _MARKER in text else None)
     except (ValueError, TypeError) as exc:  # bad JSON, bad base64
         raise CodecError(f"the stored text is not valid JSON: {exc}") from None
     if not isinstance(document, dict):

@@ -38,7 +38,7 @@ from sio_monitor.domain.events import (
     PayloadRejected,
     ServerStatsReceived,
 )
-from sio_monitor.domain.format import format_si
+from sio_monitor.domain.format import dumps_deep, format_si, loads_any
 from sio_monitor.store.event_codec import CodecError, encode
 from sio_monitor.store.json_files import data_dir
 
@@ -54,6 +54,9 @@ CAP_CHECK_INTERVAL = 1.0  # seconds between two comparisons of the file with the
 CAP_TARGET = 0.95  # past the cap, rows are dropped until the file is this fraction of it
 #: Events waiting for the writer beyond this are lost (and counted) rather than held in memory.
 MAX_BACKLOG = 2_000_000
+#: After a batch of heavy events (encoded in over GIVE_WAY_AFTER s, HEAVY_EVENT s per event on
+#: average) the writer sleeps as long, at most GIVE_WAY_MAX s: the GUI thread gets the GIL back.
+GIVE_WAY_AFTER, HEAVY_EVENT, GIVE_WAY_MAX = 0.005, 0.0005, 0.050
 REDACTED = "[redacted]"
 #: Secrets shorter than this are too likely to be ordinary words to search for.
 MIN_SECRET_LENGTH = 4
@@ -267,6 +270,7 @@ class RecordingWriter:
         skipped = taken = 0
         for received, events in (item for item in items if isinstance(item, tuple)):
             taken += len(events)
+            started = time.perf_counter()
             for event in events:
                 try:
                     text = encode(event)
@@ -278,6 +282,9 @@ class RecordingWriter:
                     text = self._redacted(text)
                 at = getattr(event, "at", None)
                 rows.append((received if at is None else at, _tier(event), text))
+            busy = time.perf_counter() - started
+            if busy > GIVE_WAY_AFTER and busy > len(events) * HEAVY_EVENT:
+                time.sleep(min(busy, GIVE_WAY_MAX))
         with self._lock:
             self._backlog -= taken
         connection = self._connection
@@ -310,18 +317,12 @@ class RecordingWriter:
         if not hits:
             return text
 
-        def scrub(value: Any) -> Any:
-            if isinstance(value, str):
-                for raw in hits:
-                    value = value.replace(raw, REDACTED)
-                return value
-            if isinstance(value, list):
-                return [scrub(item) for item in value]
-            if isinstance(value, dict):
-                return {scrub(key): scrub(item) for key, item in value.items()}
+        def scrub(value: str) -> str:
+            for raw in hits:
+                value = value.replace(raw, REDACTED)
             return value
 
-        return json.dumps(scrub(json.loads(text)), separators=(",", ":"))
+        return dumps_deep(loads_any(text), separators=(",", ":"), str_hook=scrub)
 
     def _keep_under_cap(self) -> int:
         """Drop the oldest rows (traffic first) while the file is over the cap; return how many."""

@@ -4,7 +4,9 @@ Both are small (a dozen rows) and rewritten in place about once a second, so
 plain item widgets do; the sparkline is painted by a delegate from a list the
 table keeps, which avoids pushing sixty floats per row through QVariant.
 Event names and reasons come from the network and are set as item text,
-which Qt never renders as markup.
+which Qt never renders as markup, cut to a screen line with their size when
+longer (Qt would lay out a megabyte-long name on every paint); the table
+keeps each name whole, for the click that plots it.
 """
 
 from __future__ import annotations
@@ -21,12 +23,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sio_monitor.domain.format import format_si
+from sio_monitor.domain.format import SHOWN_CHARS, format_bytes, format_si, shorten, text_bytes
+from sio_monitor.qt.tree_base import plain_tooltip
 
 TOP_COLUMNS = ("Event", "In", "Out", "Total", "Last 60 s")
 SPARK_COLUMN = 4
 REASON_COLUMNS = ("Disconnection reason", "Count")
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+
+
+def name_tooltip(name: str) -> str:
+    """Says how much of a long event name its cell shows (plain text, never markup)."""
+    size = format_bytes(text_bytes(name))
+    return plain_tooltip(
+        f"An event name of {size} ({len(name):,} characters); "
+        f"its first {SHOWN_CHARS} characters show.\nClick to plot it."
+    )
 
 
 def _prepare(table: QTableWidget) -> None:
@@ -96,11 +108,13 @@ class TopEventsTable(QTableWidget):
         header.setSectionResizeMode(SPARK_COLUMN, QHeaderView.ResizeMode.Fixed)
         header.resizeSection(SPARK_COLUMN, 90)
         self.setItemDelegateForColumn(SPARK_COLUMN, SparklineDelegate(self))
+        self.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # a cut name's size stays in sight
         self.setToolTip(
             "Click an event name to plot it in the events chart; click again to remove it."
         )
         self._sparks: list[list[float]] = []
         self._colours: list[QColor | None] = []
+        self._names: list[str] = []  # whole, row by row: the cells may show them cut
         self._default_colour = QColor("#1565c0")
         self.cellClicked.connect(self._clicked)
 
@@ -115,12 +129,15 @@ class TopEventsTable(QTableWidget):
         self._sparks = sparks
         self._colours = []
         for row, (name, rate_in, rate_out, total) in enumerate(rows):
+            shown = shorten(name)
             _set_row(
                 self,
                 row,
-                (name, format_si(rate_in, "/s"), format_si(rate_out, "/s"), f"{total:,}", ""),
+                (shown, format_si(rate_in, "/s"), format_si(rate_out, "/s"), f"{total:,}", ""),
             )
             item = self.item(row, 0)
+            if row >= len(self._names) or self._names[row] is not name:
+                item.setToolTip(name_tooltip(name) if shown is not name else "")
             colour = picked.get(name)
             font = item.font()
             if font.bold() != (colour is not None):
@@ -130,10 +147,12 @@ class TopEventsTable(QTableWidget):
             if item.foreground() != brush:
                 item.setForeground(brush)
             self._colours.append(QColor(colour) if colour else None)
+        self._names = [row[0] for row in rows]
         self.viewport().update()
 
     def names(self) -> list[str]:
-        return [self.item(row, 0).text() for row in range(self.rowCount())]
+        """The event names listed, whole (their cells may show them cut)."""
+        return list(self._names)
 
     def spark(self, row: int) -> list[float]:
         return self._sparks[row] if 0 <= row < len(self._sparks) else []
@@ -147,9 +166,8 @@ class TopEventsTable(QTableWidget):
         self.viewport().update()
 
     def _clicked(self, row: int, _column: int) -> None:
-        item = self.item(row, 0)
-        if item is not None:
-            self.name_clicked.emit(item.text())
+        if 0 <= row < len(self._names):
+            self.name_clicked.emit(self._names[row])
 
 
 class ReasonsTable(QTableWidget):
@@ -167,7 +185,7 @@ class ReasonsTable(QTableWidget):
     def set_rows(self, reasons: list[tuple[str, int]]) -> None:
         self.setRowCount(len(reasons))
         for row, (reason, count) in enumerate(reasons):
-            _set_row(self, row, (reason, f"{count:,}"))
+            _set_row(self, row, (shorten(reason), f"{count:,}"))
 
     def reasons(self) -> list[tuple[str, str]]:
         return [(self.item(r, 0).text(), self.item(r, 1).text()) for r in range(self.rowCount())]

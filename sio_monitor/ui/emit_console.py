@@ -286,7 +286,9 @@ class EmitConsole(QWidget):
 
     def _refresh_names(self) -> None:
         names = {name for name, *_ in self.session.bridge.rates.top_events(n=500)}
-        self.form.set_event_names(names | self.probe.seen_events)
+        # A name of over 1,024 characters is an attack or a mistake; the completer's text
+        # layout of a megabyte would freeze the window.
+        self.form.set_event_names(n for n in names | self.probe.seen_events if len(n) <= 1024)
 
     # --- Qt ---------------------------------------------------------------------------------------
 

@@ -160,7 +160,7 @@ class ListenPanel(QWidget):
         if entry is None:
             return
         for number, data in entry.binaries():
-            suggested = f"{entry.event or 'payload'}-arg{number}.bin"
+            suggested = f"{entry.event[:64] or 'payload'}-arg{number}.bin"
             path, _ = QFileDialog.getSaveFileName(self, f"Save argument {number}", suggested)
             if not path:
                 return

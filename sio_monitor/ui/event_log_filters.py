@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from sio_monitor.domain.eventlog_filter import LogFilter
 from sio_monitor.domain.eventlog_rows import KIND_GROUPS, KIND_LABELS, KIND_TIPS
+from sio_monitor.domain.format import shorten
 from sio_monitor.ui.inline_error import inline_error
 
 FILTER_DELAY_MS = 150
@@ -120,7 +121,9 @@ class ChoiceButton(QToolButton):
         self.setText(text.replace("&", "&&"))  # "&" would be read as a mnemonic marker
 
     def _value_label(self, value: Any) -> str:
-        return KIND_LABELS.get(value, str(value)) if isinstance(value, int) else str(value)
+        if isinstance(value, int):
+            return KIND_LABELS.get(value, str(value))
+        return shorten(str(value), 40)  # a megabyte-long event name must not size the button
 
 
 class NamespaceBox(QComboBox):
@@ -171,7 +174,7 @@ class LogFilterBar(QWidget):
             "eventLogEvents",
             "All events",
             "events",
-            lambda: [(n, n, "") for n in event_names()[:MAX_CHOICES]],
+            lambda: [(shorten(n), n, "") for n in event_names()[:MAX_CHOICES]],
             self,
         )
         self.events.setToolTip("Show only the events with these names")

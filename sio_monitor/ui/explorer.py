@@ -30,6 +30,7 @@ from sio_monitor.domain.topology import PRODUCTION
 from sio_monitor.qt.action_runner import ActionRunner
 from sio_monitor.qt.filter_index import SocketFilter
 from sio_monitor.qt.session import MonitorSession
+from sio_monitor.qt.socket_table_model import listed_rooms
 from sio_monitor.qt.tree_base import plain_tooltip
 from sio_monitor.ui.action_dialogs import EmitDialog, ask_room
 from sio_monitor.ui.room_details import DISCONNECT_ROOM, EMIT_ROOM, LEAVE_ROOM
@@ -37,6 +38,8 @@ from sio_monitor.ui.socket_details import DISCONNECT, EMIT, JOIN, LEAVE, SocketD
 from sio_monitor.ui.topology_view import TopologyView
 
 FILTER_DELAY_MS = 150
+#: Rooms offered in a socket's "Leave room" menu at most.
+MENU_ROOMS = 50
 PRODUCTION_NOTE = (
     "Rooms and sockets need the server's development mode: its admin instrumentation runs in "
     "production mode, which reports only servers and namespace counts."
@@ -135,9 +138,11 @@ class TopologyExplorer(QWidget):
         """Show a socket: select its row if the grouping on screen has one, and its details."""
         if self.view.grouping == "rooms":
             state = self._bridge.topology.socket(nsp, sid)
-            rooms = list(state.rooms) if state is not None else []
-            public = [r for r in rooms if r != sid] or [None]
-            for room in (*public, sid):
+            rooms = state.rooms if state is not None else {}
+            # Its first public room, else "(no room)", else its own room: read lazily, since
+            # a socket can be in a hundred thousand rooms.
+            public = next((r for r in rooms if r != sid), None)
+            for room in (public, sid) if public is not None else (None, sid):
                 if self.view.select_path(("socket", nsp, room, sid)):
                     return
         elif self.view.select_path(("socket", nsp, None, sid)):
@@ -261,10 +266,14 @@ class TopologyExplorer(QWidget):
         self._add(menu, "Join room…", JOIN, lambda: self._ask_join(nsp, sid))
         leave = menu.addMenu("Leave room")
         leave.setToolTipsVisible(True)
-        for room in sorted(state.rooms) if state is not None else []:
+        rooms = listed_rooms(state, MENU_ROOMS) if state is not None else []
+        for room in rooms:
             # menu texts treat "&" as a mnemonic marker: double it to show the name as sent
             self._add(leave, room.replace("&", "&&"), LEAVE, lambda r=room: details.leave_room(r))
-        leave.setEnabled(bool(leave.actions()))
+        if state is not None and len(state.rooms) > len(rooms):
+            more = leave.addAction(f"… and {len(state.rooms) - len(rooms):,} more")
+            more.setEnabled(False)
+        leave.setEnabled(bool(rooms))
         self._add(menu, "Emit to socket…", EMIT, lambda: self._ask_emit(nsp, sid))
         menu.addSeparator()
         self._add(menu, "Disconnect socket", DISCONNECT, lambda: details.disconnect(close=False))

@@ -1,16 +1,17 @@
 """The details panel: every field of the selected socket (or room) and the actions on it.
 
 It re-reads the topology only when a batch touched what it shows, and ticks
-"connected for" once a second while a socket is shown. Everything from the
-network goes into plain-text widgets (labels set to PlainText, item views),
-so ids, headers and data that contain markup are shown as typed.
+"connected for" once a second while a socket is shown; of a socket's rooms
+it lists the first hundred under their count. Everything from the network
+goes into plain-text widgets (labels set to PlainText, item views), so ids,
+headers and data that contain markup are shown as typed.
 """
 
 from __future__ import annotations
 
 import json
 import time
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -36,11 +37,12 @@ from PySide6.QtWidgets import (
 from sio_monitor.domain import actions as act
 from sio_monitor.domain.actions import ActionKind, ActionType, Scope, Target
 from sio_monitor.domain.changes import ChangeSet
-from sio_monitor.domain.format import format_duration
+from sio_monitor.domain.format import dumps_deep, format_duration
 from sio_monitor.domain.nodes import SocketState
 from sio_monitor.net.codec import display_address, header_value
 from sio_monitor.qt.action_runner import ActionRunner
 from sio_monitor.qt.session import MonitorSession
+from sio_monitor.qt.socket_table_model import listed_rooms, socket_json
 from sio_monitor.ui.action_dialogs import EmitDialog, gate
 from sio_monitor.ui.json_tree import JsonTree
 from sio_monitor.ui.room_details import RoomDetails
@@ -58,30 +60,6 @@ def when(epoch: float | None) -> str:
     if epoch is None:
         return "—"
     return datetime.fromtimestamp(epoch).astimezone().strftime("%Y-%m-%d %H:%M:%S")
-
-
-def socket_json(state: SocketState) -> dict[str, Any]:
-    """The socket as the admin protocol spells it, plus the monitor's own connection time."""
-    info, handshake = state.info, state.info.handshake
-    return {
-        "id": info.id,
-        "clientId": info.client_id,
-        "nsp": info.nsp,
-        "transport": state.transport,
-        "rooms": list(state.rooms),
-        "data": state.data,
-        "connectedAt": datetime.fromtimestamp(state.connected_at, UTC).isoformat(),
-        "handshake": {
-            "address": handshake.address,
-            "headers": dict(handshake.headers),
-            "query": dict(handshake.query),
-            "issued": handshake.issued * 1000 if handshake.issued is not None else None,
-            "time": handshake.time,
-            "secure": handshake.secure,
-            "url": handshake.url,
-            "xdomain": handshake.xdomain,
-        },
-    }
 
 
 def _plain(name: str, wrap: bool = False) -> QLabel:
@@ -185,7 +163,8 @@ class SocketDetails(QWidget):
         join_row = QHBoxLayout()
         join_row.addWidget(self.join_name, 1)
         join_row.addWidget(self.join_button)
-        rooms_box = QGroupBox("Rooms")
+        self.rooms_box = rooms_box = QGroupBox("Rooms", objectName="socketRoomsBox")
+        self._listed: list[str] | None = None  # the rooms listed now: rebuilt only on a change
         rooms_layout = QVBoxLayout(rooms_box)
         rooms_layout.setContentsMargins(6, 4, 6, 6)
         rooms_layout.addWidget(self.rooms)
@@ -238,6 +217,7 @@ class SocketDetails(QWidget):
 
     def show_socket(self, nsp: str, sid: str) -> None:
         self.current = ("socket", nsp, sid)
+        self._listed = None
         self.stack.setCurrentIndex(1)
         self._tick.start()
         self.refresh_socket()
@@ -329,18 +309,28 @@ class SocketDetails(QWidget):
         self.update_actions()
 
     def _fill_rooms(self, state: SocketState) -> None:
-        rooms = sorted(state.rooms, key=lambda r: (r != state.id, r))
-        self.rooms.setRowCount(len(rooms))
-        for row, room in enumerate(rooms):
-            item = QTableWidgetItem(room + ("  (private)" if room == state.id else ""))
-            self.rooms.setItem(row, 0, item)
-            button = QPushButton("Leave")
-            button.setObjectName(f"leave:{room}")
-            button.clicked.connect(lambda _=False, r=room: self.leave_room(r))
-            self.rooms.setCellWidget(row, 1, button)
-        self.rooms.setFixedHeight(
-            self.rooms.horizontalHeader().height() + 4 + max(1, len(rooms)) * 30
-        )
+        total, private = len(state.rooms), state.id in state.rooms
+        own = f"{total - private:,} and its own" if private and total > 1 else f"{total:,}"
+        self.rooms_box.setTitle(f"Rooms ({own})")
+        rooms = listed_rooms(state)
+        if rooms != self._listed:
+            self._listed = rooms
+            self.rooms.setRowCount(0)
+            self.rooms.setRowCount(len(rooms))
+            for row, room in enumerate(rooms):
+                private_room = "  (private)" if room == state.id else ""
+                self.rooms.setItem(row, 0, QTableWidgetItem(room + private_room))
+                button = QPushButton("Leave", objectName=f"leave:{room}")
+                button.clicked.connect(lambda _=False, r=room: self.leave_room(r))
+                self.rooms.setCellWidget(row, 1, button)
+        more = total - len(rooms)
+        self.rooms.setRowCount(len(rooms) + (more > 0))
+        if more:
+            note = QTableWidgetItem(f"… and {more:,} more: filter the explorer to find one")
+            note.setFlags(Qt.ItemFlag.ItemIsEnabled)
+            self.rooms.setItem(len(rooms), 0, note)
+        height = self.rooms.horizontalHeader().height() + 4 + max(1, self.rooms.rowCount()) * 30
+        self.rooms.setFixedHeight(height)
 
     def _update_age(self) -> None:
         state = self._state()
@@ -391,6 +381,9 @@ class SocketDetails(QWidget):
         state = self._state()
         if state is None:
             return
-        text = json.dumps(socket_json(state), indent=2, ensure_ascii=False, default=str)
+        try:
+            text = json.dumps(socket_json(state), indent=2, ensure_ascii=False, default=str)
+        except RecursionError:  # data nested deeper than json goes: written flat
+            text = dumps_deep(socket_json(state), ensure_ascii=False, default=str)
         QGuiApplication.clipboard().setText(text)
         self.status_message.emit(f"Copied socket {state.id} as JSON.")

@@ -199,9 +199,7 @@ def timed(stage: Stage, action: Callable[[], None]) -> float:
     return time.perf_counter() - began
 
 
-def target_at_10k(
-    sockets: int, seconds: float, limit: float, text: str
-) -> tuple[str, bool | None]:
+def target_at_10k(sockets: int, seconds: float, limit: float, text: str) -> tuple[str, bool | None]:
     """The explorer's targets are set for 10,000 sockets; larger runs report without one."""
     return (text, seconds <= limit) if sockets == 10_000 else ("", None)
 

@@ -56,3 +56,13 @@ def test_malformed_text_still_raises_a_value_error() -> None:
         with pytest.raises(ValueError):
             wire_json.loads(text)
     assert math.isnan(wire_json.loads("NaN"))
+
+
+def test_nesting_deeper_than_the_recursive_codecs_go_still_round_trips() -> None:
+    deep: object = "bottom"
+    for _ in range(10_000):
+        deep = [deep]
+    text = wire_json.dumps(deep, separators=(",", ":"))
+    assert text == "[" * 10_000 + '"bottom"' + "]" * 10_000
+    # Compared as text: == on 10,000 nested lists would itself recurse too deep.
+    assert wire_json.dumps(wire_json.loads(text), separators=(",", ":")) == text

@@ -1,0 +1,564 @@
+"""Big and deep input in the whole window: shown cut with its true size, no freeze, all recorded.
+
+A hostile python-socketio server (``instrument()`` in development mode) runs
+as a child process, so that its own work of encoding ten megabytes is not
+measured as the window's (``serve`` below is its program). A client of its
+own emits a 10 MB string argument, a 10,000-level nested argument and an
+event named by a megabyte, the server puts that client in 100,000 rooms, and
+it sends the 10 MB and 10,000-deep events to the emit console's probe. The
+window is the app's own (``Application``), connected to the server with the
+session recorder on, and a 10 ms probe timer (``tests/qt/freeze_probe.py``)
+measures the longest the GUI thread went without returning to its event loop
+while the input flows, is shown, selected and detailed. The same cases piece
+by piece, without a network, are in ``tests/qt/test_big_payloads.py``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+import socketio
+from aiohttp import web
+from PySide6.QtCore import Qt
+
+from sio_monitor.app import Application, GuiOptions
+from sio_monitor.domain.chart_series import EVENTS
+from sio_monitor.domain.eventlog_rows import PREVIEW_CHARS, LogRow
+from sio_monitor.domain.events import EventReceived, RoomJoined
+from sio_monitor.domain.format import SHOWN_CHARS
+from sio_monitor.domain.probe_events import ProbeEventReceived
+from sio_monitor.domain.settings import ConnectionSettings
+from sio_monitor.qt.emit_log_model import RECEIVED
+from sio_monitor.qt.eventlog_model import ARGUMENTS, COLUMNS, EVENT, SIZE, EventLogModel
+from sio_monitor.qt.loop import BatchedQEventLoop
+from sio_monitor.qt.recorder import Recorder
+from sio_monitor.qt.socket_table_model import LISTED_ROOMS, ROOMS_COLUMN
+from sio_monitor.qt.topology_model import MAX_ROOM_ROWS
+from sio_monitor.store.recording_reader import Recording
+from sio_monitor.ui.workspace import Workspace
+from tests.qt.conftest import app_loop  # noqa: F401
+from tests.qt.freeze_probe import FreezeProbe
+from tests.qt.screens import save_screenshot
+from tests.qt.waiting import until
+
+pytestmark = [pytest.mark.network, pytest.mark.timeout(300)]
+
+BIG_CHARS = 10_000_000
+DEEP_LEVELS = 10_000
+NAME_CHARS = 1_048_576
+ROOMS = 100_000
+#: The issue's limit for the GUI thread: a user notices a stall past 100 ms.
+FREEZE_LIMIT = 0.100
+LISTENERS = "listeners"
+
+
+def big_text(chars: int = BIG_CHARS) -> str:
+    """A string argument of ``chars`` characters that JSON must escape in places, never periodic."""
+    head = 'héllo "wörld"\n\\ \u2028 '
+    blocks = (hashlib.sha256(str(i).encode()).hexdigest() for i in range(chars // 64 + 1))
+    return (head + "".join(blocks))[:chars]
+
+
+def deep_value(levels: int = DEEP_LEVELS) -> Any:
+    """Lists and objects alternately, ``levels`` deep, with a string at the bottom."""
+    value: Any = "bottom"
+    for level in range(levels):
+        value = [value] if level % 2 else {"k": value}
+    return value
+
+
+def long_name(chars: int = NAME_CHARS) -> str:
+    return ("huge-name-" + "n" * chars)[:chars]
+
+
+def room_name(number: int) -> str:
+    return f"room-{number:06d}"
+
+
+# --- the hostile server (child process) ---------------------------------------------------------
+
+
+def serve() -> None:
+    """Run the hostile server until stdin closes; print its port as one JSON line."""
+    sys.setrecursionlimit(100_000)  # python-socketio's JSON must carry 10,000 levels here
+    asyncio.run(_serve())
+
+
+async def _serve() -> None:
+    sio = socketio.AsyncServer(async_mode="aiohttp", max_http_buffer_size=64_000_000)
+    sio.instrument(auth=False, mode="development", server_stats_interval=0.5)
+    app = web.Application()
+    sio.attach(app)
+    hostile: dict[str, str] = {}
+
+    @sio.on("connect")
+    async def connect(sid: str, environ: dict[str, Any], auth: Any = None) -> None:
+        if isinstance(auth, dict) and auth.get("role") == "hostile":
+            hostile["sid"] = sid
+        else:
+            await sio.enter_room(sid, LISTENERS)
+
+    client = socketio.AsyncClient(websocket_extra_options={"max_msg_size": 0})
+
+    async def act(request: web.Request) -> web.Response:
+        what = request.match_info["what"]
+        if what == "big":
+            await client.emit("big", big_text())
+        elif what == "deep":
+            await client.emit("deep", deep_value())
+        elif what == "name":
+            for _ in range(3):
+                await client.emit(long_name(), "x")
+        elif what == "rooms":
+            for number in range(ROOMS):
+                await sio.enter_room(hostile["sid"], room_name(number))
+        elif what == "probe-big":
+            await sio.emit("big", big_text(), room=LISTENERS)
+        elif what == "probe-deep":
+            await sio.emit("deep", deep_value(), room=LISTENERS)
+        else:
+            raise web.HTTPNotFound()
+        return web.json_response({"sid": hostile.get("sid")})
+
+    app.router.add_post("/hostile/{what}", act)
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.3)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    port = int(runner.addresses[0][1])
+    url = f"http://127.0.0.1:{port}"
+    await client.connect(url, auth={"role": "hostile"}, transports=["websocket"])
+    print(json.dumps({"port": port, "url": url}), flush=True)
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)  # until closed
+    await client.disconnect()
+    await runner.cleanup()
+
+
+# --- the test side ------------------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+START_TIMEOUT = 30.0
+#: The child's program.
+SERVE = "from tests.integration.test_big_payloads import serve; serve()"
+
+
+class HostileServer:
+    """The child process, and the requests that make it act."""
+
+    def __init__(self, log: Path) -> None:
+        self.log = log
+        self.url = ""
+        self._process: subprocess.Popen[str] | None = None
+
+    def start(self) -> HostileServer:
+        with self.log.open("w") as errors:
+            self._process = subprocess.Popen(
+                [sys.executable, "-c", SERVE],
+                cwd=ROOT,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=errors,
+                text=True,
+                env={**os.environ, "PYTHONPATH": str(ROOT)},
+            )
+        lines: list[str] = []
+        assert self._process.stdout is not None
+        stdout = self._process.stdout
+        reader = threading.Thread(target=lambda: lines.append(stdout.readline()), daemon=True)
+        reader.start()
+        reader.join(START_TIMEOUT)
+        if not lines or not lines[0]:
+            self.stop()
+            pytest.fail(f"the hostile server did not start: {self.log.read_text()[-2000:]}")
+        self.url = json.loads(lines[0])["url"]
+        return self
+
+    def stop(self) -> None:
+        process = self._process
+        if process is None:
+            return
+        with contextlib.suppress(OSError):
+            assert process.stdin is not None
+            process.stdin.close()
+        try:
+            process.wait(5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+
+    async def act(self, what: str) -> dict[str, Any]:
+        """Make the server (or its hostile client) do ``what``; returns when it is done."""
+        async with (
+            aiohttp.ClientSession() as http,
+            http.post(f"{self.url}/hostile/{what}") as response,
+        ):
+            assert response.status == 200, await response.text()
+            return dict(await response.json())
+
+
+class Handed:
+    """How many events the bridge and the probe handed to their listeners (the recorder too)."""
+
+    def __init__(self, workspace: Workspace) -> None:
+        self.count = 0
+        workspace.session.bridge.events_applied.connect(self._add)
+        workspace.probe.events_arrived.connect(self._add)
+
+    def _add(self, batch: list[object]) -> None:
+        self.count += len(batch)
+
+
+@dataclass
+class Monitor:
+    """The app's window connected to the hostile server, recording, and the freeze probe."""
+
+    application: Application
+    server: HostileServer
+    handed: Handed
+    probe: FreezeProbe
+
+    @property
+    def workspace(self) -> Workspace:
+        return self.application.window.current
+
+    @property
+    def recorder(self) -> Recorder:
+        return self.application.recordings.recorders[self.workspace]
+
+    async def recorded(self) -> None:
+        """Wait until the recorder's thread has committed everything handed over so far."""
+        recorder = self.recorder
+        writer = recorder.writer
+        assert writer is not None, recorder.status
+
+        def caught_up() -> bool:
+            stats = writer.stats
+            return stats.events + stats.skipped + stats.lost >= self.handed.count
+
+        await until(caught_up, recorder.status_changed, timeout=60)
+        assert writer.stats.skipped == writer.stats.lost == 0, recorder.status
+
+
+def run_monitor(
+    loop: BatchedQEventLoop,
+    tmp_path: Path,
+    body: Callable[[Monitor], Awaitable[None]],
+) -> Path:
+    """Run ``body`` against a fresh server and window; return the closed recording's path."""
+
+    async def main() -> Path:
+        server = HostileServer(tmp_path / "hostile-server.log").start()
+        try:
+            application = Application(GuiOptions(settings=ConnectionSettings(server.url)))
+            window = application.window
+            window.resize(1200, 760)
+            monitor = Monitor(application, server, Handed(window.current), FreezeProbe())
+            running = asyncio.ensure_future(application.run())
+            try:
+                bridge = window.current.session.bridge
+                await until(lambda: bridge.topology.snapshot_received, bridge.batch_applied)
+                path = monitor.recorder.path
+                assert path is not None, monitor.recorder.status
+                await body(monitor)
+            finally:
+                window.close()
+                await asyncio.wait_for(running, 10.0)
+            return path
+        finally:
+            server.stop()
+
+    return loop.run_until_complete(main())
+
+
+@contextlib.asynccontextmanager
+async def probed(monitor: Monitor) -> AsyncIterator[FreezeProbe]:
+    """Measure the GUI thread from here to the end of the block, the recorder's work included."""
+    monitor.probe.start()
+    try:
+        yield monitor.probe
+        await monitor.recorded()
+    finally:
+        monitor.probe.stop()
+
+
+def assert_no_freeze(probe: FreezeProbe) -> None:
+    print(probe.report())  # the figures, also when they pass (pytest -s)
+    assert probe.worst <= FREEZE_LIMIT, f"the GUI thread froze: {probe.report()}"
+
+
+def log_rows(model: EventLogModel, predicate: Callable[[LogRow], bool]) -> list[int]:
+    return [row for row in range(model.rowCount()) if predicate(model.log_row(row))]
+
+
+async def arrived(
+    monitor: Monitor, condition: Callable[[], bool], signal: object, what: str, timeout: float = 30
+) -> None:
+    """Wait for ``condition``; past ``timeout``, fail saying what the connections said."""
+    try:
+        await until(condition, signal, timeout=timeout)
+    except TimeoutError:
+        workspace = monitor.workspace
+        bridge = workspace.session.bridge
+        last, probe = bridge.last_connection, workspace.probe.last_state
+        rejected = workspace.last_rejection
+        pytest.fail(
+            f"{what} never showed within {timeout:g} s. The admin connection: "
+            f"{last.message if last else '-'}; the probe: {probe.message if probe else '-'}; "
+            f"{bridge.rejected_payloads} payloads dropped"
+            + (f", the last one {rejected.event_name}: {rejected.reason}" if rejected else "")
+        )
+
+
+async def log_row(monitor: Monitor, predicate: Callable[[LogRow], bool]) -> int:
+    """The newest row of the log that ``predicate`` picks, once there is one."""
+    model = monitor.workspace.event_log.model
+    await arrived(
+        monitor, lambda: bool(log_rows(model, predicate)), model.counts_changed, "Its log row"
+    )
+    return log_rows(model, predicate)[-1]
+
+
+async def selected_log_row(monitor: Monitor, event: str) -> tuple[list[Any], Any, str]:
+    """The cells, the size tooltip and the details of ``event``'s log row, once selected."""
+    panel = monitor.workspace.event_log
+    row = await log_row(monitor, lambda r: r.event == event)
+    model = panel.model
+    panel.table.selectRow(row)
+    cells = [model.data(model.index(row, column)) for column in range(len(COLUMNS))]
+    size_tip = model.data(model.index(row, SIZE), Qt.ItemDataRole.ToolTipRole)
+    return cells, size_tip, panel.details.toPlainText()
+
+
+def recorded_events(path: Path, kind: type, predicate: Callable[[Any], bool]) -> list[Any]:
+    with Recording(path) as recording:
+        found = [e for e in recording.events() if type(e) is kind and predicate(e)]
+        assert recording.skipped == 0
+    return found
+
+
+def same(left: Any, right: Any) -> bool:
+    """``left == right`` at any depth (``==`` itself recurses, and stops at the recursion limit)."""
+    pairs = [(left, right)]
+    while pairs:
+        a, b = pairs.pop()
+        if type(a) is not type(b):
+            return False
+        if dataclasses.is_dataclass(a):
+            pairs.extend((getattr(a, f.name), getattr(b, f.name)) for f in dataclasses.fields(a))
+        elif isinstance(a, dict):
+            if a.keys() != b.keys():
+                return False
+            pairs.extend((a[key], b[key]) for key in a)
+        elif isinstance(a, list | tuple):
+            if len(a) != len(b):
+                return False
+            pairs.extend(zip(a, b, strict=True))
+        elif a != b:
+            return False
+    return True
+
+
+def deep_json_size(levels: int = DEEP_LEVELS) -> int:
+    """Bytes of ``[deep_value()]`` as the log writes it: ``{"k": x}`` adds 7, ``[x]`` 2."""
+    objects = (levels + 1) // 2
+    return 2 + 7 * objects + 2 * (levels - objects) + len('"bottom"')
+
+
+# --- the tests ------------------------------------------------------------------------------------
+
+
+def test_a_10_mb_argument_is_shown_cut_with_its_size_and_recorded_whole(
+    app_loop: BatchedQEventLoop,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    async def body(monitor: Monitor) -> None:
+        monitor.workspace.show_view("log")
+        async with probed(monitor) as probe:
+            await monitor.server.act("big")
+            cells, size_tip, details = await selected_log_row(monitor, "big")
+        save_screenshot(monitor.application.window, "big_payload_10mb_log")
+        shown = cells[ARGUMENTS]
+        assert shown.startswith('["héllo \\"wörld\\"\\n') and shown.endswith("…")
+        assert len(shown) <= PREVIEW_CHARS
+        assert cells[EVENT] == "big" and cells[SIZE] == "10.0 MB"
+        size = len(json.dumps([big_text()], ensure_ascii=False).encode("utf-8"))
+        assert f"{size:,} bytes (10.0 MB)" in size_tip
+        assert f"Only the first 16,384 of {size:,} bytes are held in memory" in details
+        assert len(details) < 20_000
+        assert_no_freeze(probe)
+
+    path = run_monitor(app_loop, tmp_path, body)
+    found = recorded_events(path, EventReceived, lambda e: e.name == "big")
+    assert len(found) == 1 and found[0].args == (big_text(),)
+
+
+def test_10000_levels_of_nesting_are_shown_cut_with_their_size_and_recorded_whole(
+    app_loop: BatchedQEventLoop,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    async def body(monitor: Monitor) -> None:
+        monitor.workspace.show_view("log")
+        async with probed(monitor) as probe:
+            await monitor.server.act("deep")
+            cells, _, details = await selected_log_row(monitor, "deep")
+        save_screenshot(monitor.application.window, "big_payload_deep_log")
+        size = deep_json_size()
+        assert cells[ARGUMENTS].startswith('[[{"k": [{"k": [{"k": ')
+        assert cells[ARGUMENTS].endswith("…") and len(cells[ARGUMENTS]) <= PREVIEW_CHARS
+        assert cells[SIZE] == f"{size:,}"
+        assert f"Only the first 16,384 of {size:,} bytes are held in memory" in details
+        assert_no_freeze(probe)
+
+    path = run_monitor(app_loop, tmp_path, body)
+    found = recorded_events(path, EventReceived, lambda e: e.name == "deep")
+    assert len(found) == 1 and same(found[0].args, (deep_value(),))
+
+
+def test_a_1_mb_event_name_is_shown_cut_with_its_size_in_the_log_and_the_charts(
+    app_loop: BatchedQEventLoop,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    name = long_name()
+    shown = f"{name[:SHOWN_CHARS]}… (1.0 MB)"
+
+    async def body(monitor: Monitor) -> None:
+        workspace = monitor.workspace
+        panel, charts = workspace.event_log, workspace.charts
+        model = panel.model
+        workspace.show_view("throughput")  # painting the charts the first time is not the test
+        await until(lambda: charts.redraws > 0, charts.redraw_timer.timeout)
+        async with probed(monitor) as probe:
+            await monitor.server.act("name")
+            table = charts.top_table
+            await arrived(
+                monitor, lambda: name in table.names(), charts.redraw_timer.timeout, "The name"
+            )
+            listed = table.names().index(name)
+            cell, cell_tip = table.item(listed, 0).text(), table.item(listed, 0).toolTip()
+            table.cellClicked.emit(listed, 0)  # plot it
+            plot = charts.plots[EVENTS]
+            labels = [spec.label for spec in plot.specs.values() if spec.gauge == name]
+            plot.show_readout(charts.clock())
+            readout = plot.readout.textItem.toPlainText()
+            workspace.show_view("log")
+            row = await log_row(monitor, lambda r: r.event == name)
+            panel.table.selectRow(row)
+            event_cell = model.data(model.index(row, EVENT))
+            event_tip = model.data(model.index(row, EVENT), Qt.ItemDataRole.ToolTipRole)
+            details = panel.details.toPlainText()
+        save_screenshot(monitor.application.window, "big_payload_long_name_log")
+        workspace.show_view("throughput")
+        save_screenshot(monitor.application.window, "big_payload_long_name_charts")
+        assert event_cell == shown and "1.0 MB" in event_tip
+        assert shown in details and len(details) < 5_000
+        assert cell == shown and "1.0 MB" in cell_tip
+        assert labels == [f"{shown} (in+out)"]
+        assert len(readout) < 2_000
+        assert_no_freeze(probe)
+
+    path = run_monitor(app_loop, tmp_path, body)
+    assert len(recorded_events(path, EventReceived, lambda e: e.name == name)) == 3
+
+
+def test_a_socket_in_100000_rooms_shows_its_room_count_and_every_join_is_recorded(
+    app_loop: BatchedQEventLoop,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    sids: list[str] = []
+
+    async def body(monitor: Monitor) -> None:
+        workspace = monitor.workspace
+        bridge, explorer = workspace.session.bridge, workspace.explorer
+        workspace.show_view("topology")
+        sid = next(iter(bridge.topology.namespace("/").sockets))  # the hostile client
+        sids.append(sid)
+        explorer.select_socket("/", sid)  # its details follow the joins as they come
+
+        def rooms() -> int:  # the socket's state is replaced if a snapshot comes meanwhile
+            state = bridge.topology.socket("/", sid)
+            return len(state.rooms) if state is not None else 0
+
+        async with probed(monitor) as probe:
+            await monitor.server.act("rooms")
+            await arrived(
+                monitor, lambda: rooms() > ROOMS, bridge.batch_applied, "Every room", timeout=180
+            )
+            details = explorer.details
+            title = details.rooms_box.title()
+            listed = details.rooms.rowCount()
+            tree = explorer.view.rooms_model
+            room_rows = tree.rowCount(tree.index_of_path(("ns", "/")))
+            more = tree.index_of_path(("more", "/")).data()
+            explorer.set_grouping("sockets")
+            sockets = explorer.view.socket_model
+            rooms_cell = sockets.data(sockets.index(sockets.row_of(("/", sid)), ROOMS_COLUMN))
+            explorer.set_grouping("rooms")
+            explorer.select_socket("/", sid)
+        explorer.view.tree.scrollTo(tree.index_of_path(("more", "/")))
+        save_screenshot(monitor.application.window, "big_payload_100000_rooms")
+        assert title == "Rooms (100,000 and its own)"
+        assert listed == LISTED_ROOMS + 1  # and a last row counting the others
+        assert rooms_cell.endswith(", … (100,000 rooms)") and len(rooms_cell) < 200
+        assert room_rows == MAX_ROOM_ROWS + 1
+        assert more == f"… and {ROOMS - MAX_ROOM_ROWS:,} more rooms"
+        assert_no_freeze(probe)
+
+    path = run_monitor(app_loop, tmp_path, body)
+    joins = recorded_events(path, RoomJoined, lambda e: e.id == sids[0] and e.nsp == "/")
+    assert {e.room for e in joins} >= {room_name(number) for number in range(ROOMS)}
+
+
+def test_the_probe_hears_a_10_mb_and_a_10000_deep_event_shown_cut_and_recorded_whole(
+    app_loop: BatchedQEventLoop,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    async def body(monitor: Monitor) -> None:
+        workspace = monitor.workspace
+        console = workspace.emit_console
+        workspace.show_view("emit")
+        console.connection.url.setText(monitor.server.url)
+        console.connection.namespaces.setText("/")
+        assert await console.probe.connect_to(console.connection.settings())
+        log = console.log_model
+
+        def heard() -> dict[str, int]:
+            rows = (r for r in range(log.rowCount()) if log.entry(r).direction == RECEIVED)
+            return {log.entry(r).event: r for r in rows}
+
+        details: dict[str, str] = {}
+        previews: dict[str, str] = {}
+        async with probed(monitor) as probe:
+            await monitor.server.act("probe-big")
+            await monitor.server.act("probe-deep")
+            await arrived(
+                monitor, lambda: {"big", "deep"} <= heard().keys(), log.rowsInserted, "Both"
+            )
+            for name, row in heard().items():
+                console.listen.table.selectRow(row)
+                details[name] = console.listen.details.toPlainText()
+                previews[name] = log.data(log.index(row, 4))
+        save_screenshot(monitor.application.window, "big_payload_probe_listen")
+        assert previews["big"].startswith('["héllo') and len(previews["big"]) <= 200
+        assert previews["deep"].startswith("[[{") and len(previews["deep"]) <= 200
+        assert f"a string of {BIG_CHARS:,} characters" in details["big"]
+        assert len(details["big"]) < 40_000 and len(details["deep"]) < 40_000
+        assert_no_freeze(probe)
+
+    path = run_monitor(app_loop, tmp_path, body)
+    big = recorded_events(path, ProbeEventReceived, lambda e: e.event == "big")
+    deep = recorded_events(path, ProbeEventReceived, lambda e: e.event == "deep")
+    assert len(big) == 1 and big[0].args == (big_text(),)
+    assert len(deep) == 1 and same(deep[0].args, (deep_value(),))
