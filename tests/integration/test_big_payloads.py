@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import gc
 import hashlib
 import json
 import os
@@ -42,6 +43,7 @@ from sio_monitor.domain.events import EventReceived, RoomJoined
 from sio_monitor.domain.format import SHOWN_CHARS
 from sio_monitor.domain.probe_events import ProbeEventReceived
 from sio_monitor.domain.settings import ConnectionSettings
+from sio_monitor.gc_policy import settle_after_start_up
 from sio_monitor.qt.emit_log_model import RECEIVED
 from sio_monitor.qt.eventlog_model import ARGUMENTS, COLUMNS, EVENT, SIZE, EventLogModel
 from sio_monitor.qt.loop import BatchedQEventLoop
@@ -266,6 +268,7 @@ def run_monitor(
             window = application.window
             window.resize(1200, 760)
             monitor = Monitor(application, server, Handed(window.current), FreezeProbe())
+            settle_after_start_up()  # as run_gui does: what earlier tests left is frozen too
             running = asyncio.ensure_future(application.run())
             try:
                 bridge = window.current.session.bridge
@@ -280,7 +283,12 @@ def run_monitor(
         finally:
             server.stop()
 
-    return loop.run_until_complete(main())
+    thresholds = gc.get_threshold()
+    try:
+        return loop.run_until_complete(main())
+    finally:
+        gc.unfreeze()  # the rest of the suite runs with CPython's own settings
+        gc.set_threshold(*thresholds)
 
 
 @contextlib.asynccontextmanager
