@@ -8,7 +8,7 @@ second or so; each full one walked the ~130,000 objects left by start-up
 120 ms of CPU on the GUI thread, which is what made a 10 ms timer fire up to
 250 ms late and cost a third of the ingest rate.
 
-Two changes. Start-up's objects are moved out of the collector's sight
+Three changes. Start-up's objects are moved out of the collector's sight
 (``gc.freeze``): they live as long as the process and are never garbage. And
 the young generation is collected every 20,000 allocations instead of 700:
 an event lives for one 30 ms coalescing tick, so most die by reference count
@@ -16,13 +16,13 @@ before a collection sees them, instead of being promoted and walked again and
 again. Reference cycles are still found, only later; the memory benchmark
 (tests/benchmarks/bench_memory.py) shows the heap flat over a long run.
 
-Objects that arrive later and stay (a topology of 100,000 rooms, say) would
-still be walked by every full collection: 60-200 ms each, every few thousand
-events, in tests/integration/test_big_payloads.py. So once a second the young
-generations are collected and what survived is frozen too. Cyclic garbage
-that outlives a second is then out of reach, so every ten minutes everything
-is unfrozen and collected once (one pause of the length above), which bounds
-what such garbage can hold.
+Third: objects that arrive later and stay (a topology of 100,000 rooms, say)
+would still be walked by every full collection, 60-200 ms each every few
+thousand events in tests/integration/test_big_payloads.py, so once a second
+the young generations are collected and what survived is frozen too. Cyclic
+garbage that outlives a second is then out of reach, so every ten minutes
+everything is unfrozen and collected once (one pause of the length above),
+which bounds what such garbage can hold.
 """
 
 from __future__ import annotations
@@ -35,7 +35,6 @@ SETTLE_AFTER_S = 1.0
 
 #: Allocations between young collections; the older generations keep their default ratios.
 YOUNG_THRESHOLD = 20_000
-
 
 #: Milliseconds between two freezes of what survived the young collections.
 FREEZE_EVERY_MS = 1000
