@@ -34,6 +34,7 @@ from sio_monitor.domain.events import (
     ServerStatsReceived,
     SocketConnected,
 )
+from sio_monitor.domain.format import format_duration
 
 #: Seconds of disagreement put down to delays rather than to a clock (python flushes
 #: room events up to a stats interval late); beyond it the receive time is used.
@@ -232,17 +233,7 @@ class ClockSentence:
 
 
 def _amount(offset: float) -> str:
-    seconds = round(abs(offset))
-    days, rest = divmod(seconds, 86_400)
-    hours, rest = divmod(rest, 3_600)
-    minutes, secs = divmod(rest, 60)
-    if days:
-        return f"{days} d {hours} h"
-    if hours:
-        return f"{hours} h {minutes:02d} min"
-    if minutes:
-        return f"{minutes} min {secs:02d} s"
-    return f"{secs} s"
+    return format_duration(round(abs(offset)), in_sentence=True)
 
 
 def describe_offset(offset: float) -> str:

@@ -24,21 +24,30 @@ _SI = ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k"))
 SHOWN_CHARS = 200
 
 
-def format_duration(seconds: float | None) -> str:
-    """``3d 4h``, ``2h 05m``, ``4m 07s``, ``12s``: two units at most, as people read uptimes."""
+#: Unit words: compact for table cells, spelled out for sentences.
+_SHORT_UNITS = ("d", "h", "m", "s")
+_SENTENCE_UNITS = (" d", " h", " min", " s")
+
+
+def format_duration(seconds: float | None, in_sentence: bool = False) -> str:
+    """``3d 4h``, ``2h 05m``, ``4m 07s``, ``12s``: two units at most, as people read uptimes.
+
+    ``in_sentence`` spaces and spells the units: ``3 h 02 min``.
+    """
     if seconds is None or seconds != seconds or seconds < 0:
         return "—"
+    d, h, m, s = _SENTENCE_UNITS if in_sentence else _SHORT_UNITS
     total = int(seconds)
     days, rest = divmod(total, 86_400)
     hours, rest = divmod(rest, 3_600)
     minutes, secs = divmod(rest, 60)
     if days:
-        return f"{days}d {hours}h"
+        return f"{days}{d} {hours}{h}"
     if hours:
-        return f"{hours}h {minutes:02d}m"
+        return f"{hours}{h} {minutes:02d}{m}"
     if minutes:
-        return f"{minutes}m {secs:02d}s"
-    return f"{secs}s"
+        return f"{minutes}{m} {secs:02d}{s}"
+    return f"{secs}{s}"
 
 
 def format_si(value: float, unit: str = "") -> str:

@@ -35,8 +35,9 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-from tests.benchmarks.figures import Figure, record
+from tests.benchmarks.figures import Figure, percentile, record
 from tests.peers.launch import NodePeer, node_available
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -93,20 +94,20 @@ async def bare_rate(url: str, warmup: float, seconds: float) -> dict[str, float]
 # --- the app -----------------------------------------------------------------------------------
 
 
-def app_run(
-    url: str, view: str, warmup: float, seconds: float, default_gc: bool = False
-) -> dict[str, float]:
-    """The app's figures in this process: events/s applied, CPU per event, timer lateness, GC."""
-    from PySide6.QtCore import QCoreApplication, Qt, QTimer
+def open_app(view: str) -> tuple[Any, asyncio.AbstractEventLoop, list[int]]:
+    """The steps of sio_monitor.app.run_gui, with the window kept at hand and shown.
+
+    Returns the ``Application``, its loop, and a one-item list counting the flood's
+    ``EventSent`` events as the bridge applies them. The caller settles the heap
+    (``settle_after_start_up``) when its own set-up is done, as run_gui does after start.
+    """
+    from PySide6.QtCore import QCoreApplication
     from PySide6.QtWidgets import QApplication
 
     from sio_monitor.app import Application, GuiOptions
     from sio_monitor.domain.events import EventSent
-    from sio_monitor.domain.settings import ConnectionSettings
-    from sio_monitor.gc_policy import settle_after_start_up
     from sio_monitor.qt.loop import new_event_loop
 
-    # The steps of sio_monitor.app.run_gui, with the window kept at hand.
     QCoreApplication.setOrganizationName("sio-monitor")
     QCoreApplication.setApplicationName("SIO Monitor")
     qt_app = QApplication.instance() or QApplication([])
@@ -114,8 +115,6 @@ def app_run(
     asyncio.set_event_loop(loop)
     application = Application(GuiOptions(tab=view))
     application.errors.install(loop)
-    if not default_gc:
-        settle_after_start_up()
     window = application.window
     window.resize(1280, 800)
     window.show_tab(view)
@@ -124,6 +123,21 @@ def app_run(
     window.session.bridge.events_applied.connect(
         lambda batch: counted.__setitem__(0, counted[0] + sum(type(e) is EventSent for e in batch))
     )
+    return application, loop, counted
+
+
+def app_run(
+    url: str, view: str, warmup: float, seconds: float, default_gc: bool = False
+) -> dict[str, float]:
+    """The app's figures in this process: events/s applied, CPU per event, timer lateness, GC."""
+    from PySide6.QtCore import Qt, QTimer
+
+    from sio_monitor.domain.settings import ConnectionSettings
+    from sio_monitor.gc_policy import settle_after_start_up
+
+    application, loop, counted = open_app(view)
+    if not default_gc:
+        settle_after_start_up()
     ticks: list[float] = []  # perf_counter at each probe tick
     probe = QTimer()
     probe.setTimerType(Qt.TimerType.PreciseTimer)
@@ -174,10 +188,6 @@ def app_run(
     finally:
         gc.callbacks.remove(collected)
         application.errors.uninstall()
-
-
-def percentile(ordered: list[float], fraction: float) -> float:
-    return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
 
 
 # --- the parent: interleaved fresh processes ---------------------------------------------------

@@ -47,7 +47,7 @@ from sio_monitor.domain.events import (
 from sio_monitor.domain.topology import Topology
 from sio_monitor.qt.session import MonitorSession
 from sio_monitor.ui.explorer import TopologyExplorer
-from tests.benchmarks.figures import Figure, record
+from tests.benchmarks.figures import Figure, percentile, record
 
 START = time.time() - 3600
 NAMESPACES = ("/", "/chat")
@@ -185,11 +185,6 @@ def churn(app: QApplication, stage: Stage, first: int, rate: int, seconds: float
     probe.stop()
     stage.bridge.flush()
     return [max(0.0, b - a - PROBE_MS / 1000) for a, b in itertools.pairwise(fired)]
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
 def timed(stage: Stage, action: Callable[[], None]) -> float:

@@ -81,14 +81,12 @@ async def bare_child(url: str, warmup: float, seconds: float) -> dict[str, objec
 
 
 def app_child(url: str, warmup: float, seconds: float) -> dict[str, object]:
-    from PySide6.QtCore import QCoreApplication, QObject, QtMsgType, qInstallMessageHandler
+    from PySide6.QtCore import QObject, QtMsgType, qInstallMessageHandler
     from PySide6.QtWidgets import QApplication
 
-    from sio_monitor.app import Application, GuiOptions
-    from sio_monitor.domain.events import EventSent
     from sio_monitor.domain.settings import ConnectionSettings
     from sio_monitor.gc_policy import settle_after_start_up
-    from sio_monitor.qt.loop import new_event_loop
+    from tests.benchmarks.bench_app import open_app
     from tests.benchmarks.bench_event_log import traffic
 
     warnings: list[str] = []
@@ -104,25 +102,13 @@ def app_child(url: str, warmup: float, seconds: float) -> dict[str, object]:
             warnings.append(f"Qt: {message}"[:300])
 
     qInstallMessageHandler(qt_messages)
-    QCoreApplication.setOrganizationName("sio-monitor")
-    QCoreApplication.setApplicationName("SIO Monitor")
-    qt_app = QApplication.instance() or QApplication([])
-    loop = new_event_loop(qt_app)  # type: ignore[arg-type]
-    asyncio.set_event_loop(loop)
-    application = Application(GuiOptions(tab="throughput"))
-    application.errors.install(loop)
+    application, loop, counted = open_app("throughput")
     window = application.window
-    window.resize(1280, 800)
-    window.show()
     model = window.current.event_log.model
     for batch in traffic(LOG_ROWS):  # the ring full, as after eight minutes at 2,000 events/s
         model.log.append_admin(batch)
     model.sync()
     settle_after_start_up()
-    counted = [0]
-    window.session.bridge.events_applied.connect(
-        lambda batch: counted.__setitem__(0, counted[0] + sum(type(e) is EventSent for e in batch))
-    )
 
     def qt_objects() -> int:
         return len(window.findChildren(QObject)) + len(QApplication.topLevelWidgets())

@@ -35,6 +35,12 @@ class Figure:
         return self.value / self.baseline if self.baseline else float("nan")
 
 
+def percentile(values: list[float], fraction: float) -> float:
+    """The value below which ``fraction`` of ``values`` lie (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
 def record(*figures: Figure) -> None:
     """Append ``figures`` to the suite's file, when the suite is listening."""
     target = os.environ.get(ENV)
