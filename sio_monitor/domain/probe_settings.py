@@ -13,8 +13,9 @@ import json
 import os
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote_plus, urlencode, urlsplit, urlunsplit
 
+from sio_monitor.domain.sensitive import MASK, is_sensitive_name
 from sio_monitor.domain.settings import (
     DEFAULT_PATH,
     TRANSPORT_CHOICES,
@@ -78,18 +79,23 @@ class ProbeSettings:
         parts = urlsplit(self.url)
         return urlunsplit((parts.scheme, parts.netloc, "/", urlencode(self.query_pairs()), ""))
 
-    def handshake_url(self, transport: str | None = None) -> str:
+    def handshake_url(self, transport: str | None = None, masked: bool = False) -> str:
         """The first URL requested, built by python-engineio's rule (query, transport, EIO).
 
         ``transport`` defaults to the first one tried. Each request also carries
         a ``t`` cache-busting timestamp, which is left out of the preview.
+        ``masked``: secret query values shown as ``MASK``, for the screen.
         """
         first = transport or TRANSPORT_CHOICES[self.transport][0]
         parts = urlsplit(self.url)
         scheme = "ws" if first == "websocket" else "http"
         if parts.scheme in ("https", "wss"):
             scheme += "s"
-        query = urlencode(self.query_pairs())
+        query = "&".join(  # urlencode's rule, with a mask in place of each secret
+            f"{quote_plus(name)}="
+            + (MASK if masked and value and is_sensitive_name(name) else quote_plus(value))
+            for name, value in self.query_pairs()
+        )
         sep = "&" if query else ""
         return (
             f"{scheme}://{parts.netloc}/{self.path.strip('/')}/?{query}{sep}transport={first}&EIO=4"

@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 from urllib.parse import urlsplit
 
+from sio_monitor.domain.sensitive import is_sensitive_name
 from sio_monitor.domain.settings import (
     DEFAULT_ADMIN_NAMESPACE,
     DEFAULT_PATH,
@@ -35,11 +36,6 @@ NAME_LIMIT = 80
 
 ADMIN_PASSWORD = "admin.password"
 PROBE_AUTH = "probe.auth"
-# Header or query names containing one of these carry credentials more often than not.
-_SENSITIVE_PARTS = (
-    "auth", "token", "key", "secret", "password", "passwd", "cookie", "session",
-    "signature", "credential", "jwt", "bearer",
-)  # fmt: skip
 _ADMIN_FIELDS = (
     "url", "path", "admin_namespace", "username", "transport", "verify_tls", "ca_file",
     "headers", "connect_timeout",
@@ -52,12 +48,6 @@ class ProfileError(ValueError):
 
 class NewerFormatError(ProfileError):
     """The document was written by a newer version: reading it could lose what it holds."""
-
-
-def is_sensitive_name(name: str) -> bool:
-    """Whether a header or query value named ``name`` is treated as a secret."""
-    lowered = name.lower()
-    return any(part in lowered for part in _SENSITIVE_PARTS)
 
 
 def new_profile_id() -> str:

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from sio_monitor.domain.probe_settings import ProbeSettings
-from sio_monitor.domain.profiles import is_sensitive_name
+from sio_monitor.domain.sensitive import is_sensitive_name
 from sio_monitor.domain.settings import ConnectionSettings
 
 #: How deep an auth payload is searched for strings: auth payloads are small.

@@ -53,7 +53,7 @@ from sio_monitor.domain.events import (
 from sio_monitor.domain.settings import ConnectionSettings
 from sio_monitor.net import codec
 from sio_monitor.net.backoff import Backoff
-from sio_monitor.net.engine import MonitorClient
+from sio_monitor.net.engine import MonitorClient, http_session
 from sio_monitor.net.failures import (
     CREDENTIAL_REFUSALS,
     NAMESPACE_FAILURE,
@@ -113,7 +113,7 @@ class AdminClient:
             reconnection=False,  # ours: explicit, observable, and for every kind of loss
             handle_sigint=False,
             ssl_verify=settings.verify_tls,
-            http_session=self._make_http_session if settings.ca_file else None,
+            http_session=self._make_http_session,
         )
         ns = self._namespace
         self._sio.on("connect", self._on_connect, namespace=ns)
@@ -363,8 +363,10 @@ class AdminClient:
         return auth
 
     def _make_http_session(self) -> aiohttp.ClientSession:
+        if not self.settings.ca_file:
+            return http_session()
         context = ssl.create_default_context(cafile=self.settings.ca_file)
-        return aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=context))
+        return http_session(aiohttp.TCPConnector(ssl=context))
 
     async def _expect_config(self) -> None:
         try:

@@ -4,16 +4,10 @@ The admin stream of a busy server is tens of thousands of small events per
 second, and python-socketio's own receive path, measured against a flooding
 server, spends about 32 us on each before any handler runs; the whole app's
 budget is about 38 us (tests/benchmarks/bench_app.py). Three costs dominate,
-and each is removed here without changing what the client delivers:
+and each is removed without changing what the client delivers:
 
-- ``engineio.json.loads`` builds a new ``JSONDecoder`` per call and runs a
-  Python callback for every integer (to refuse integers of over 100 digits,
-  whose conversion used to be quadratic). ``wire_json.loads`` parses with
-  msgspec, four times faster here, and hands the stock function what msgspec
-  refuses (NaN, lone surrogates), so payloads decode to what they did before,
-  with one difference: integers of 101 to 4,300 digits, which the stock
-  decoder refused (dropping the whole packet), are read; msgspec converts
-  them in microseconds and refuses longer ones as Python itself does.
+- JSON decoding: ``wire_codec.wire_json`` (msgspec, the stock decoder as
+  fallback), by way of the packet class ``wire_codec.WirePacket``.
 - The websocket read loop wraps each receive in ``asyncio.wait_for``: a task
   and a timer per message. Here the receive has no timeout; a watchdog task
   cancels it after ``ping_interval + ping_timeout`` of silence, the same
@@ -22,8 +16,10 @@ and each is removed here without changing what the client delivers:
   the read loop: the monitor's handlers are plain functions, and an error in
   one goes to the loop's exception handler as a task's error would.
 
-Encoding stays with the standard library: the monitor sends little, and
-msgspec would write NaN as null where ``json`` writes NaN.
+Text frames are read as bytes once the handshake is done, so that a long
+message reaches ``WirePacket`` without being decoded and copied first
+(``wire_codec`` says what that saves); short ones are decoded here, as
+aiohttp would have.
 """
 
 from __future__ import annotations
@@ -32,15 +28,12 @@ import asyncio
 import contextlib
 from typing import Any
 
+import aiohttp
 import engineio
-import msgspec
 import socketio
-from engineio import json as engineio_json
 from engineio import packet as engine_packet
 
-from sio_monitor.domain.format import dumps_deep, loads_deep
-
-_decode = msgspec.json.Decoder().decode
+from sio_monitor.net.wire_codec import LONG_PACKET, LongText, WirePacket
 
 #: Messages read in a row before the loop yields. A receive returns without suspending
 #: while the socket has data buffered, so without this a flood would hold the thread;
@@ -51,32 +44,8 @@ YIELD_EVERY = 64
 #: The largest websocket message taken; aiohttp's default (4 MB) drops the connection on a
 #: 10 MB event, and a monitor must show such an event, not lose the connection over it.
 MAX_MESSAGE_BYTES = 256 * 1024 * 1024
-
-
-class wire_json:  # noqa: N801 - stands in for a module: python-socketio calls json.loads/dumps
-    """msgspec for decoding, with the stock decoder for whatever msgspec refuses.
-
-    Both nest by recursion; a payload nested deeper than they go (10,000 levels is
-    a few kilobytes) is decoded and encoded by ``domain.format``'s explicit-stack
-    versions instead of failing the whole message.
-    """
-
-    @staticmethod
-    def dumps(value: Any, **options: Any) -> str:
-        try:
-            return str(engineio_json.dumps(value, **options))
-        except RecursionError:
-            return dumps_deep(value, separators=options.get("separators", (", ", ": ")))
-
-    @staticmethod
-    def loads(text: str | bytes, **options: Any) -> Any:
-        try:
-            try:
-                return _decode(text)
-            except msgspec.DecodeError:
-                return engineio_json.loads(text, **options)
-        except RecursionError:
-            return loads_deep(text, parse_int=engineio_json._safe_int)
+#: An Engine.IO message packet's type, as the first byte of its text frame.
+_MESSAGE = b"4"
 
 
 class WatchedEngineClient(engineio.AsyncClient):  # type: ignore[misc]
@@ -91,6 +60,8 @@ class WatchedEngineClient(engineio.AsyncClient):  # type: ignore[misc]
 
     async def _read_loop_websocket(self) -> None:
         self.stalled = False
+        if isinstance(self.ws, TextAsBytesWebSocket):
+            self.ws.raw_text = True  # the handshake is done: text frames as bytes from here
         reader = asyncio.current_task()
         assert reader is not None
         limit = float(self.ping_interval + self.ping_timeout)
@@ -119,12 +90,19 @@ class WatchedEngineClient(engineio.AsyncClient):  # type: ignore[misc]
                     await self.queue.put(None)
                     break
                 try:
-                    pkt = engine_packet.Packet(encoded_packet=data)
-                except Exception as exc:
+                    if type(data) is bytes and message.type is aiohttp.WSMsgType.TEXT:
+                        if len(data) >= LONG_PACKET and data[:1] == _MESSAGE:
+                            await self._deliver(LongText(memoryview(data)[1:]))
+                            data = None
+                        else:
+                            data = data.decode("utf-8")
+                    pkt = None if data is None else engine_packet.Packet(encoded_packet=data)
+                except Exception as exc:  # not UTF-8: aiohttp's decoding would have said so
                     self.logger.info('Unexpected error decoding packet: "%s", aborting', exc)
                     await self.queue.put(None)
                     break
-                await self._receive_packet(pkt)
+                if pkt is not None:
+                    await self._receive_packet(pkt)
                 if state["received"] % YIELD_EVERY == 0:
                     # Buffered messages are read without suspending: let the GUI in.
                     await asyncio.sleep(0)
@@ -160,28 +138,64 @@ class WatchedEngineClient(engineio.AsyncClient):  # type: ignore[misc]
         if pkt.packet_type != engine_packet.MESSAGE:
             await super()._receive_packet(pkt)
             return
+        await self._deliver(pkt.data)
+
+    async def _deliver(self, data: str | bytes | LongText) -> None:
+        """Hand a message to Socket.IO, as the stock client's task would, without the task."""
         handler = self.handlers.get("message")
         if handler is None:
             return
         try:
-            await handler(pkt.data)
+            await handler(data)
         except Exception as exc:  # a task's error would have gone to the loop's handler too
             asyncio.get_running_loop().call_exception_handler(
                 {"message": "Error in a Socket.IO message handler", "exception": exc}
             )
 
 
-class MonitorClient(socketio.AsyncClient):  # type: ignore[misc]
-    """``socketio.AsyncClient`` on the watched engine client, decoding with ``wire_json``.
+class TextAsBytesWebSocket(aiohttp.ClientWebSocketResponse):
+    """aiohttp's client websocket, giving text frames as their UTF-8 bytes once asked to.
 
-    python-socketio sets the JSON module on its packet classes, process-wide;
-    ``wire_json`` decodes exactly what the stock module does, so that is safe.
+    The connection is opened with ``decode_text=False``; until ``raw_text`` is
+    set (by the read loop, once the Engine.IO handshake is done) text frames
+    are decoded here, so the handshake reads what it always read.
+    """
+
+    raw_text = False
+
+    async def receive(self, timeout: float | None = None) -> Any:
+        message = await super().receive(timeout)
+        if self.raw_text or message.type is not aiohttp.WSMsgType.TEXT:
+            return message
+        if isinstance(message.data, str):
+            return message
+        return aiohttp.WSMessage(aiohttp.WSMsgType.TEXT, message.data.decode("utf-8"), None)
+
+
+def http_session(connector: aiohttp.BaseConnector | None = None) -> aiohttp.ClientSession:
+    """An HTTP session whose websockets are ``TextAsBytesWebSocket``: ``MonitorClient``'s."""
+    return aiohttp.ClientSession(connector=connector, ws_response_class=TextAsBytesWebSocket)
+
+
+class MonitorClient(socketio.AsyncClient):  # type: ignore[misc]
+    """``socketio.AsyncClient`` on the watched engine client, decoding with ``WirePacket``.
+
+    ``http_session``, when given, must make its sessions with ``http_session()``
+    above: the websocket is opened without decoding text frames.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("json", wire_json)
-        kwargs.setdefault("websocket_extra_options", {"max_msg_size": MAX_MESSAGE_BYTES})
+        kwargs.setdefault("serializer", WirePacket)
+        kwargs.setdefault("http_session", http_session)
+        kwargs.setdefault(
+            "websocket_extra_options", {"max_msg_size": MAX_MESSAGE_BYTES, "decode_text": False}
+        )
         super().__init__(*args, **kwargs)
+
+    async def _handle_eio_message(self, data: Any) -> None:
+        if isinstance(data, LongText) and self._binary_packet:
+            data = data.text()  # a text message where an attachment was due: as the stock client
+        await super()._handle_eio_message(data)
 
     def _engineio_client_class(self) -> type[engineio.AsyncClient]:
         return WatchedEngineClient

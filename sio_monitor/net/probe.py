@@ -35,7 +35,7 @@ from sio_monitor.domain.probe_events import (
 )
 from sio_monitor.domain.probe_settings import ProbeSettings
 from sio_monitor.net.certificates import PROBE_SECRETS
-from sio_monitor.net.engine import MAX_MESSAGE_BYTES, wire_json
+from sio_monitor.net.engine import MAX_MESSAGE_BYTES
 from sio_monitor.net.failures import (
     NAMESPACE_FAILURE,
     NAMESPACE_REFUSALS,
@@ -43,6 +43,7 @@ from sio_monitor.net.failures import (
     diagnose_transport_failure,
 )
 from sio_monitor.net.teardown import abandon
+from sio_monitor.net.wire_codec import WirePacket
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +120,7 @@ class ProbeClient:
             handle_sigint=False,
             ssl_verify=settings.verify_tls,
             http_session=self._make_http_session,
-            json=wire_json,
+            serializer=WirePacket,
             websocket_extra_options={"max_msg_size": MAX_MESSAGE_BYTES},
         )
         for ns in settings.namespaces:

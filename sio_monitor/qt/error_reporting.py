@@ -36,7 +36,7 @@ from typing import Any
 import platformdirs
 from PySide6.QtCore import QObject, Qt, QThread, Signal
 
-from sio_monitor.domain.profiles import is_sensitive_name
+from sio_monitor.domain.sensitive import is_sensitive_name
 from sio_monitor.store.json_files import APP_NAME
 
 log = logging.getLogger("sio_monitor.errors")

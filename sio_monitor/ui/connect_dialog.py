@@ -26,13 +26,13 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
 from sio_monitor.domain.profiles import ADMIN_PASSWORD, Profile
+from sio_monitor.domain.sensitive import every_name
 from sio_monitor.domain.settings import (
     DEFAULT_ADMIN_NAMESPACE,
     DEFAULT_PATH,
@@ -44,6 +44,7 @@ from sio_monitor.domain.settings import (
 from sio_monitor.store.profiles_store import ProfilesError, ProfileStore
 from sio_monitor.ui.action_dialogs import ask_room
 from sio_monitor.ui.inline_error import inline_error
+from sio_monitor.ui.pairs_edit import PairsEdit
 
 NO_PROFILE = "New connection"
 
@@ -79,9 +80,9 @@ class AdminForm(QWidget):
         ca_row = QHBoxLayout()
         ca_row.addWidget(self.ca_file)
         ca_row.addWidget(browse)
-        self.headers = QPlainTextEdit(objectName="headersField")
-        self.headers.setPlaceholderText("X-Api-Key: secret\n(one header per line)")
-        self.headers.setTabChangesFocus(True)
+        self.headers = PairsEdit(
+            ":", every_name, "headersField", "X-Api-Key: secret\n(one header per line)"
+        )
         self.headers.setFixedHeight(64)
         self.timeout = QDoubleSpinBox(objectName="timeoutField", suffix=" s")
         self.timeout.setRange(1, 120)

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPlainTextEdit,
     QPushButton,
     QToolButton,
     QVBoxLayout,
@@ -28,6 +27,7 @@ from PySide6.QtWidgets import (
 from sio_monitor.domain.emit_args import ArgKind, ArgumentError, json_error, parse_argument
 from sio_monitor.domain.probe_events import ProbeState, ProbeStateChanged
 from sio_monitor.domain.probe_settings import ProbeSettings
+from sio_monitor.domain.sensitive import every_name, is_sensitive_name
 from sio_monitor.domain.settings import (
     DEFAULT_PATH,
     TRANSPORT_CHOICES,
@@ -37,6 +37,7 @@ from sio_monitor.domain.settings import (
 from sio_monitor.ui.arg_editor import describe_error
 from sio_monitor.ui.connect_dialog import parse_headers
 from sio_monitor.ui.inline_error import inline_error
+from sio_monitor.ui.pairs_edit import PairsEdit
 
 STATE_COLOURS = {
     ProbeState.CONNECTED: "#2e7d32",
@@ -99,8 +100,12 @@ class ProbeConnectionPanel(QWidget):
         self.auth = QLineEdit(objectName="probeAuth")
         self.auth.setPlaceholderText('{"token": "abc"}  (JSON, optional)')
         self.auth.setEchoMode(QLineEdit.EchoMode.PasswordEchoOnEdit)
-        self.headers = _small_editor("probeHeaders", "Authorization: Bearer …\n(one per line)")
-        self.query = _small_editor("probeQuery", "room=lobby\n(one per line)")
+        self.headers = _small_editor(
+            PairsEdit(":", every_name, "probeHeaders", "Authorization: Bearer …\n(one per line)")
+        )
+        self.query = _small_editor(
+            PairsEdit("=", is_sensitive_name, "probeQuery", "room=lobby\n(one per line)")
+        )
         self.verify_tls = QCheckBox("Verify TLS certificates", objectName="probeVerifyTls")
         self.verify_tls.setChecked(True)
         self.ca_file = QLineEdit(objectName="probeCaFile", placeholderText="System default")
@@ -256,7 +261,7 @@ class ProbeConnectionPanel(QWidget):
                 self.say(str(exc))
             return
         self.say(None)
-        self.preview.setText(f"Handshake: {settings.handshake_url()}")
+        self.preview.setText(f"Handshake: {settings.handshake_url(masked=True)}")
 
     def say(self, sentence: str | None) -> None:
         self.error.setVisible(sentence is not None)
@@ -277,10 +282,7 @@ class ProbeConnectionPanel(QWidget):
             self.ca_file.setText(path)
 
 
-def _small_editor(name: str, placeholder: str) -> QPlainTextEdit:
-    editor = QPlainTextEdit(objectName=name)
-    editor.setPlaceholderText(placeholder)
-    editor.setTabChangesFocus(True)
+def _small_editor(editor: PairsEdit) -> PairsEdit:
     editor.setFixedHeight(editor.fontMetrics().lineSpacing() * 2 + 14)
     return editor
 

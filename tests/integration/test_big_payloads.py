@@ -65,11 +65,6 @@ NAME_CHARS = 1_048_576
 ROOMS = 100_000
 #: The issue's limit for the GUI thread: a user notices a stall past 100 ms.
 FREEZE_LIMIT = 0.100
-#: A 10 MB message is still taken apart on the GUI thread (websocket frame, UTF-8,
-#: Socket.IO packet, JSON): 40-70 ms in most runs, up to 210 ms in some, on the 2-core
-#: test machine. The 100 ms goal holds for everything else; this bound keeps the
-#: 10 MB cases from regressing until that decoding moves off the GUI thread.
-TEN_MB_FREEZE_LIMIT = 0.300
 LISTENERS = "listeners"
 
 
@@ -411,7 +406,7 @@ def test_a_10_mb_argument_is_shown_cut_with_its_size_and_recorded_whole(
         assert f"{size:,} bytes (10.0 MB)" in size_tip
         assert f"Only the first 16,384 of {size:,} bytes are held in memory" in details
         assert len(details) < 20_000
-        assert_no_freeze(probe, TEN_MB_FREEZE_LIMIT)
+        assert_no_freeze(probe)
 
     path = run_monitor(app_loop, tmp_path, body)
     found = recorded_events(path, EventReceived, lambda e: e.name == "big")
@@ -568,7 +563,7 @@ def test_the_probe_hears_a_10_mb_and_a_10000_deep_event_shown_cut_and_recorded_w
         assert previews["deep"].startswith("[[{") and len(previews["deep"]) <= 200
         assert f"a string of {BIG_CHARS:,} characters" in details["big"]
         assert len(details["big"]) < 40_000 and len(details["deep"]) < 40_000
-        assert_no_freeze(probe, TEN_MB_FREEZE_LIMIT)
+        assert_no_freeze(probe)
 
     path = run_monitor(app_loop, tmp_path, body)
     big = recorded_events(path, ProbeEventReceived, lambda e: e.event == "big")

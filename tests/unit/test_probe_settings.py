@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from sio_monitor.domain.probe_settings import ProbeSettings
+from sio_monitor.domain.sensitive import MASK, every_name, is_sensitive_name, masked_pairs
 from sio_monitor.domain.settings import SettingsError
 
 
@@ -136,3 +137,21 @@ def test_admin_settings_view_shares_the_checks() -> None:
         False,
     )
     assert settings.host_port == ("h", 9)
+
+
+def test_the_previewed_handshake_masks_secret_query_values_only() -> None:
+    settings = ProbeSettings(
+        url="http://h:1/?api_key=k%201", query={"token": "t&x=1", "room": "a b", "auth": ""}
+    )
+    assert settings.handshake_url(masked=True) == (
+        f"ws://h:1/socket.io/?api_key={MASK}&token={MASK}&room=a+b&auth=&transport=websocket&EIO=4"
+    )
+    assert "token=t%26x%3D1" in settings.handshake_url()  # what is sent stays whole
+
+
+def test_masked_pairs_keep_names_spacing_and_lines_that_are_not_pairs() -> None:
+    text = "Authorization: Bearer x\nX-Empty:\nno separator here\nroom=lobby"
+    assert masked_pairs(text, ":", every_name) == (
+        f"Authorization: {MASK}\nX-Empty:\nno separator here\nroom=lobby"
+    )
+    assert masked_pairs("token=a\nroom=b\n", "=", is_sensitive_name) == f"token={MASK}\nroom=b\n"

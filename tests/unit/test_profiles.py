@@ -29,10 +29,10 @@ from sio_monitor.domain.profiles import (
     RECENT_LIMIT,
     Profile,
     ProfileError,
-    is_sensitive_name,
     profile_from_dict,
     profile_to_dict,
 )
+from sio_monitor.domain.sensitive import is_sensitive_name
 from sio_monitor.domain.settings import ConnectionSettings
 from sio_monitor.store.profiles_store import KeyringSecrets, ProfilesError, ProfileStore
 

@@ -9,7 +9,7 @@ from engineio import json as engineio_json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sio_monitor.net.engine import wire_json
+from sio_monitor.net.wire_codec import wire_json
 
 json_values = st.recursive(
     st.none()
