@@ -211,13 +211,19 @@ class Application:
         elif options.settings is not None:
             self.spawn(self.connect_to(options.settings))
         elif options.open_recording is not None:
-            self.spawn(self.recordings.open_recording(options.open_recording))
+            self.spawn(self.replay_alone(options.open_recording))
         else:
             self.restore_connections()
         if options.screenshot:
             self.spawn(self.take_screenshot(options.screenshot, options.screenshot_delay))
         await self.quit_event.wait()
         await self.shutdown()
+
+    async def replay_alone(self, path: str) -> None:
+        """Open a recording at start-up in place of the empty tab the window begins with."""
+        empty = self.window.current
+        if await self.recordings.open_recording(path) is not None:
+            await self.close_workspace(empty)
 
     async def take_screenshot(self, path: str, settle: float = 3.0, limit: float = 60.0) -> None:
         """Wait for live figures, let a few stats arrive, save the window, quit."""

@@ -26,6 +26,7 @@ from sio_monitor.domain.events import (
     RoomLeft,
     SocketDisconnected,
 )
+from sio_monitor.domain.format import counted
 from sio_monitor.domain.settings import DEFAULT_ADMIN_NAMESPACE
 from sio_monitor.domain.topology import Topology
 
@@ -417,7 +418,7 @@ _DONE = {
 
 
 def _sockets(count: int) -> str:
-    return f"{count} socket{'s' if count != 1 else ''}"
+    return counted(count, "socket")
 
 
 def _nothing_to_do(action: Action) -> str:

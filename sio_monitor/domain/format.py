@@ -69,6 +69,11 @@ def format_bytes(size: int) -> str:
     return f"{size} B"
 
 
+def counted(count: int, noun: str) -> str:
+    """``1 socket``, ``2 sockets``: a count with its noun agreed (nouns taking an -s)."""
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
 def text_bytes(text: str) -> int:
     """UTF-8 size of ``text``; free for ASCII text, which knows it is ASCII."""
     return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))

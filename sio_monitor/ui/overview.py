@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from sio_monitor.domain.clock_skew import describe_offset, relative_offset
 from sio_monitor.domain.events import ConnectionState
-from sio_monitor.domain.format import format_duration
+from sio_monitor.domain.format import counted, format_duration
 from sio_monitor.qt.bridge import EventBridge
 from sio_monitor.qt.tree_base import plain_tooltip
 
@@ -202,12 +202,12 @@ class OverviewPanel(QWidget):
             for n in names
         )
         if servers:
-            plural = "s" if len(servers) != 1 else ""
             silent = len(servers) - healthy_servers
             silent_part = f" ({silent} not reporting)" if silent else ""
             self.summary.setText(
-                f"{len(servers)} server{plural}{silent_part} · {clients} clients · "
-                f"{sockets} sockets in {len(names)} namespaces · {topology.mode} mode"
+                f"{counted(len(servers), 'server')}{silent_part} · {counted(clients, 'client')} · "
+                f"{counted(sockets, 'socket')} in {counted(len(names), 'namespace')} · "
+                f"{topology.mode} mode"
             )
         elif not self.summary.text():
             self.summary.setText("Not connected.")

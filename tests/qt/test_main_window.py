@@ -94,7 +94,8 @@ def test_server_stats_fill_the_servers_and_namespaces(window: MainWindow) -> Non
     names = window.overview.namespaces
     assert [names.item(r, 0).text() for r in range(names.rowCount())] == ["/", "/chat"]
     assert window.state_label.text() == "Connected to 127.0.0.1:3000."
-    assert "1 server" in window.overview.summary.text()
+    summary = window.overview.summary.text()
+    assert summary.startswith("1 server · ") and " in 2 namespaces · " in summary
     assert not window.overview.note.isVisibleTo(window.overview)
     save_screenshot(window, "main_window_connected")
 
