@@ -53,7 +53,7 @@ from sio_monitor.domain.events import (
 from sio_monitor.domain.settings import ConnectionSettings
 from sio_monitor.net import codec
 from sio_monitor.net.backoff import Backoff
-from sio_monitor.net.engine import MonitorClient, http_session
+from sio_monitor.net.engine import MonitorClient, text_as_bytes_session
 from sio_monitor.net.failures import (
     CREDENTIAL_REFUSALS,
     NAMESPACE_FAILURE,
@@ -364,9 +364,9 @@ class AdminClient:
 
     def _make_http_session(self) -> aiohttp.ClientSession:
         if not self.settings.ca_file:
-            return http_session()
+            return text_as_bytes_session()
         context = ssl.create_default_context(cafile=self.settings.ca_file)
-        return http_session(aiohttp.TCPConnector(ssl=context))
+        return text_as_bytes_session(aiohttp.TCPConnector(ssl=context))
 
     async def _expect_config(self) -> None:
         try:

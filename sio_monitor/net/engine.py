@@ -46,6 +46,7 @@ YIELD_EVERY = 64
 MAX_MESSAGE_BYTES = 256 * 1024 * 1024
 #: An Engine.IO message packet's type, as the first byte of its text frame.
 _MESSAGE = b"4"
+_TEXT = aiohttp.WSMsgType.TEXT
 
 
 class WatchedEngineClient(engineio.AsyncClient):  # type: ignore[misc]
@@ -89,19 +90,17 @@ class WatchedEngineClient(engineio.AsyncClient):  # type: ignore[misc]
                     self.logger.info("Server sent %s, aborting", message.type)
                     await self.queue.put(None)
                     break
-                try:
-                    if type(data) is bytes and message.type is aiohttp.WSMsgType.TEXT:
-                        if len(data) >= LONG_PACKET and data[:1] == _MESSAGE:
-                            await self._deliver(LongText(memoryview(data)[1:]))
-                            data = None
-                        else:
-                            data = data.decode("utf-8")
-                    pkt = None if data is None else engine_packet.Packet(encoded_packet=data)
-                except Exception as exc:  # not UTF-8: aiohttp's decoding would have said so
-                    self.logger.info('Unexpected error decoding packet: "%s", aborting', exc)
-                    await self.queue.put(None)
-                    break
-                if pkt is not None:
+                raw_text = type(data) is bytes and message.type is _TEXT
+                if raw_text and len(data) >= LONG_PACKET and data[:1] == _MESSAGE:
+                    await self._deliver(LongText(memoryview(data)[1:]))
+                else:
+                    try:
+                        text_or_binary = data.decode("utf-8") if raw_text else data
+                        pkt = engine_packet.Packet(encoded_packet=text_or_binary)
+                    except Exception as exc:  # not UTF-8: aiohttp's decoding would have said so
+                        self.logger.info('Unexpected error decoding packet: "%s", aborting', exc)
+                        await self.queue.put(None)
+                        break
                     await self._receive_packet(pkt)
                 if state["received"] % YIELD_EVERY == 0:
                     # Buffered messages are read without suspending: let the GUI in.
@@ -165,14 +164,14 @@ class TextAsBytesWebSocket(aiohttp.ClientWebSocketResponse):
 
     async def receive(self, timeout: float | None = None) -> Any:
         message = await super().receive(timeout)
-        if self.raw_text or message.type is not aiohttp.WSMsgType.TEXT:
+        if self.raw_text or type(message.data) is not bytes or message.type is not _TEXT:
             return message
-        if isinstance(message.data, str):
-            return message
-        return aiohttp.WSMessage(aiohttp.WSMsgType.TEXT, message.data.decode("utf-8"), None)
+        return aiohttp.WSMessage(_TEXT, message.data.decode("utf-8"), None)
 
 
-def http_session(connector: aiohttp.BaseConnector | None = None) -> aiohttp.ClientSession:
+def text_as_bytes_session(
+    connector: aiohttp.BaseConnector | None = None,
+) -> aiohttp.ClientSession:
     """An HTTP session whose websockets are ``TextAsBytesWebSocket``: ``MonitorClient``'s."""
     return aiohttp.ClientSession(connector=connector, ws_response_class=TextAsBytesWebSocket)
 
@@ -180,13 +179,13 @@ def http_session(connector: aiohttp.BaseConnector | None = None) -> aiohttp.Clie
 class MonitorClient(socketio.AsyncClient):  # type: ignore[misc]
     """``socketio.AsyncClient`` on the watched engine client, decoding with ``WirePacket``.
 
-    ``http_session``, when given, must make its sessions with ``http_session()``
-    above: the websocket is opened without decoding text frames.
+    ``http_session``, when given, must make its sessions with
+    ``text_as_bytes_session()``: the websocket is opened without decoding text frames.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("serializer", WirePacket)
-        kwargs.setdefault("http_session", http_session)
+        kwargs.setdefault("http_session", text_as_bytes_session)
         kwargs.setdefault(
             "websocket_extra_options", {"max_msg_size": MAX_MESSAGE_BYTES, "decode_text": False}
         )
