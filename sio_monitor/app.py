@@ -39,12 +39,12 @@ from sio_monitor.qt.loop import new_event_loop
 from sio_monitor.qt.probe_session import ProbeSession
 from sio_monitor.qt.session import MonitorSession
 from sio_monitor.store.profiles_store import ProfileStore
-from sio_monitor.ui.error_panel import ErrorPanel
-from sio_monitor.ui.icons import app_icon
-from sio_monitor.ui.main_window import MainWindow
-from sio_monitor.ui.recording_menu import install_recording
-from sio_monitor.ui.window_state import load_open_connections, save_open_connections
-from sio_monitor.ui.workspace import Workspace
+from sio_monitor.ui.recording.recording_menu import install_recording
+from sio_monitor.ui.shell.error_panel import ErrorPanel
+from sio_monitor.ui.shell.icons import app_icon
+from sio_monitor.ui.shell.main_window import MainWindow
+from sio_monitor.ui.shell.window_state import load_open_connections, save_open_connections
+from sio_monitor.ui.shell.workspace import Workspace
 
 log = logging.getLogger(__name__)
 

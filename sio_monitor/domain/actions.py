@@ -28,7 +28,7 @@ from sio_monitor.domain.events import (
 )
 from sio_monitor.domain.format import counted
 from sio_monitor.domain.settings import DEFAULT_ADMIN_NAMESPACE
-from sio_monitor.domain.topology import Topology
+from sio_monitor.domain.topology.topology import Topology
 
 DEFAULT_TIMEOUT = 10.0  # python flushes room events one stats interval late (2 s by default)
 # socket.io 4 throws on emitting these; thrown inside admin-ui's handler, it ends the Node process.

@@ -187,7 +187,7 @@ class Profile:
         if self.probe is None:
             return None
         try:
-            from sio_monitor.domain.probe_settings import ProbeSettings
+            from sio_monitor.domain.emit.probe_settings import ProbeSettings
         except ImportError:
             return None
         known = {f.name for f in fields(ProbeSettings)}

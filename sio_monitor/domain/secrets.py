@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sio_monitor.domain.probe_settings import ProbeSettings
+from sio_monitor.domain.emit.probe_settings import ProbeSettings
 from sio_monitor.domain.sensitive import is_sensitive_name
 from sio_monitor.domain.settings import ConnectionSettings
 

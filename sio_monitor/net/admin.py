@@ -21,7 +21,7 @@ it had heard nothing (``ServerStalled``, then the sentence).
 
 Server times more than a few seconds off the receive time are replaced by the
 receive time here, before any view sees the event, and the offset is
-announced (``ClockSkewMeasured``; see ``domain/clock_skew.py``).
+announced (``ClockSkewMeasured``; see ``domain/topology/clock_skew.py``).
 """
 
 from __future__ import annotations
@@ -37,7 +37,6 @@ from typing import Any
 import aiohttp
 import socketio
 
-from sio_monitor.domain.clock_skew import TOLERANCE, ServerClocks
 from sio_monitor.domain.events import (
     ConfigReceived,
     ConnectionChanged,
@@ -51,6 +50,7 @@ from sio_monitor.domain.events import (
     SessionReceived,
 )
 from sio_monitor.domain.settings import ConnectionSettings
+from sio_monitor.domain.topology.clock_skew import TOLERANCE, ServerClocks
 from sio_monitor.net import codec
 from sio_monitor.net.backoff import Backoff
 from sio_monitor.net.engine import MonitorClient, text_as_bytes_session

@@ -23,8 +23,7 @@ from typing import Any
 import aiohttp
 import socketio
 
-from sio_monitor.domain.events import FailureKind
-from sio_monitor.domain.probe_events import (
+from sio_monitor.domain.emit.probe_events import (
     EmitResult,
     ProbeAckReceived,
     ProbeAckTimedOut,
@@ -33,7 +32,8 @@ from sio_monitor.domain.probe_events import (
     ProbeState,
     ProbeStateChanged,
 )
-from sio_monitor.domain.probe_settings import ProbeSettings
+from sio_monitor.domain.emit.probe_settings import ProbeSettings
+from sio_monitor.domain.events import FailureKind
 from sio_monitor.net.certificates import PROBE_SECRETS
 from sio_monitor.net.engine import MAX_MESSAGE_BYTES
 from sio_monitor.net.failures import (

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from sio_monitor.domain.changes import ChangeSet
 from sio_monitor.domain.events import ConnectionChanged, DomainEvent, PayloadRejected
-from sio_monitor.domain.rates import Rates
-from sio_monitor.domain.topology import Topology
+from sio_monitor.domain.throughput.rates import Rates
+from sio_monitor.domain.topology.changes import ChangeSet
+from sio_monitor.domain.topology.topology import Topology
 
 #: Milliseconds between the first event of a batch and its application.
 COALESCE_MS = 30

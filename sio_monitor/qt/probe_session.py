@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from sio_monitor.domain.probe_events import (
+from sio_monitor.domain.emit.probe_events import (
     EmitResult,
     ProbeEventReceived,
     ProbeState,
     ProbeStateChanged,
 )
-from sio_monitor.domain.probe_settings import ProbeSettings
+from sio_monitor.domain.emit.probe_settings import ProbeSettings
 
 if TYPE_CHECKING:
     from sio_monitor.net.probe import ProbeClient

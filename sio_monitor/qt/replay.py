@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from sio_monitor.domain.probe_events import ProbeEvent
+from sio_monitor.domain.emit.probe_events import ProbeEvent
 from sio_monitor.qt.bridge import EventBridge
 from sio_monitor.store.recording_reader import (
     RecordedEvent,

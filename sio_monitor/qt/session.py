@@ -25,9 +25,9 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
-from sio_monitor.domain.changes import ChangeSet
 from sio_monitor.domain.events import ClockTicked, ConnectionState
 from sio_monitor.domain.settings import ConnectionSettings
+from sio_monitor.domain.topology.changes import ChangeSet
 from sio_monitor.net.backoff import Backoff
 from sio_monitor.qt.bridge import EventBridge
 

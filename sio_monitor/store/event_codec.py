@@ -3,7 +3,7 @@
 A recording keeps domain events rather than wire payloads, so a replay feeds
 the same objects to the same sinks as a live connection did. The codec is
 generic: it reads each event class's fields and type hints once, so an event
-type added to the unions in ``domain/events.py`` or ``domain/probe_events.py``
+type added to the unions in ``domain/events.py`` or ``domain/emit/probe_events.py``
 is recorded without touching this module. An event becomes
 ``{"t": "SocketConnected", <field>: <value>, ...}``; nested dataclasses become
 plain objects of their fields, enums their values, tuples and frozensets
@@ -37,7 +37,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from sio_monitor.domain import events as admin_events
-from sio_monitor.domain import probe_events
+from sio_monitor.domain.emit import probe_events
 from sio_monitor.domain.format import dumps_deep, loads_any
 
 Converter = Callable[[Any], Any]

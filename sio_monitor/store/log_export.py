@@ -25,8 +25,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from sio_monitor.domain.eventlog import RowSet
-from sio_monitor.domain.eventlog_rows import KIND_LABELS, LogRow
+from sio_monitor.domain.eventlog.log import RowSet
+from sio_monitor.domain.eventlog.rows import KIND_LABELS, LogRow
 from sio_monitor.store.export import safe_text
 
 #: Rows written per step: a few tens of milliseconds of work, so the window stays responsive.

@@ -30,7 +30,7 @@ from typing import Any
 from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 from sio_monitor import __version__
-from sio_monitor.domain import probe_events
+from sio_monitor.domain.emit import probe_events
 from sio_monitor.domain.events import (
     ClockTicked,
     EventReceived,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from sio_monitor.domain.emit_requests import RequestError
-from sio_monitor.domain.snippets import SnippetBook, book_from_json, book_to_json
+from sio_monitor.domain.emit.emit_requests import RequestError
+from sio_monitor.domain.emit.snippets import SnippetBook, book_from_json, book_to_json
 from sio_monitor.store.json_files import (
     DocumentError,
     config_dir,

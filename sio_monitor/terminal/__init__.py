@@ -22,9 +22,9 @@ from sio_monitor.domain.events import (
     DomainEvent,
     FailureKind,
 )
-from sio_monitor.domain.rates import Rates
 from sio_monitor.domain.settings import ConnectionSettings
-from sio_monitor.domain.topology import Topology
+from sio_monitor.domain.throughput.rates import Rates
+from sio_monitor.domain.topology.topology import Topology
 from sio_monitor.net.admin import INSTRUMENTED_TIMEOUT, AdminClient
 from sio_monitor.net.signals import install_stop_signals
 

@@ -15,9 +15,9 @@ import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-from sio_monitor.domain.emit_args import guess_argument, json_error, preview, to_jsonable
-from sio_monitor.domain.probe_events import EmitResult
-from sio_monitor.domain.probe_settings import ProbeSettings
+from sio_monitor.domain.emit.emit_args import guess_argument, json_error, preview, to_jsonable
+from sio_monitor.domain.emit.probe_events import EmitResult
+from sio_monitor.domain.emit.probe_settings import ProbeSettings
 from sio_monitor.domain.settings import DEFAULT_PATH, TRANSPORT_CHOICES, SettingsError
 from sio_monitor.net.probe import RESERVED_EVENTS, EmitError, ProbeClient
 from sio_monitor.terminal import (

@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sio_monitor.domain.format import format_duration, format_si
-from sio_monitor.domain.nodes import SocketState
-from sio_monitor.domain.topology import DEVELOPMENT, Topology
+from sio_monitor.domain.topology.nodes import SocketState
+from sio_monitor.domain.topology.topology import DEVELOPMENT, Topology
 from sio_monitor.net.codec import display_address
 
 

@@ -26,7 +26,7 @@ from sio_monitor.domain.events import (
     ServerStatsReceived,
 )
 from sio_monitor.domain.settings import ConnectionSettings
-from sio_monitor.domain.topology import ALL_EVENTS
+from sio_monitor.domain.topology.topology import ALL_EVENTS
 from sio_monitor.terminal import EXIT_OK, EXIT_UNREACHABLE, Feed, silence_stdout
 from sio_monitor.terminal.render import snapshot_document, snapshot_text
 

@@ -27,7 +27,7 @@ from sio_monitor.domain.events import (
     ServerStatsReceived,
 )
 from sio_monitor.domain.settings import ConnectionSettings
-from sio_monitor.domain.topology import DEVELOPMENT
+from sio_monitor.domain.topology.topology import DEVELOPMENT
 from sio_monitor.terminal import (
     EXIT_OK,
     EXIT_UNREACHABLE,

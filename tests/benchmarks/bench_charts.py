@@ -36,10 +36,10 @@ from sio_monitor.domain.events import (
     NamespaceCount,
     ServerStatsReceived,
 )
-from sio_monitor.domain.name_history import NameHistory
-from sio_monitor.domain.rates import Rates
+from sio_monitor.domain.throughput.name_history import NameHistory
+from sio_monitor.domain.throughput.rates import Rates
 from sio_monitor.qt.bridge import EventBridge
-from sio_monitor.ui.charts import ThroughputCharts
+from sio_monitor.ui.charts.charts import ThroughputCharts
 
 NAMESPACES = ("/", "/chat", "/game", "/notifications")
 NAMES = ("chat:message", "typing", "presence", "move", "score", "notify", "ack", "room:join")

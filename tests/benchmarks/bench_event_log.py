@@ -32,10 +32,10 @@ from collections.abc import Callable, Iterator
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from sio_monitor.domain.eventlog import EventLog
-from sio_monitor.domain.eventlog_entries import EntryMaker
-from sio_monitor.domain.eventlog_filter import LogFilter, Selection
-from sio_monitor.domain.eventlog_rows import Kind
+from sio_monitor.domain.eventlog.entries import EntryMaker
+from sio_monitor.domain.eventlog.filter import LogFilter, Selection
+from sio_monitor.domain.eventlog.log import EventLog
+from sio_monitor.domain.eventlog.rows import Kind
 from sio_monitor.domain.events import (
     EventReceived,
     EventSent,
@@ -302,8 +302,8 @@ def bench_view(events: int, batches: int) -> None:
     from PySide6.QtCore import QEventLoop
     from PySide6.QtWidgets import QApplication
 
-    from sio_monitor.qt.eventlog_model import EventLogModel
-    from sio_monitor.ui.event_log_view import EventLogPanel
+    from sio_monitor.qt.models.eventlog_model import EventLogModel
+    from sio_monitor.ui.log.event_log_view import EventLogPanel
 
     app = QApplication.instance() or QApplication([])
     feed = list(traffic(BATCH * batches, seed=3))

@@ -44,9 +44,9 @@ from sio_monitor.domain.events import (
     SocketDisconnected,
     SocketInfo,
 )
-from sio_monitor.domain.topology import Topology
+from sio_monitor.domain.topology.topology import Topology
 from sio_monitor.qt.session import MonitorSession
-from sio_monitor.ui.explorer import TopologyExplorer
+from sio_monitor.ui.explorer.explorer import TopologyExplorer
 from tests.benchmarks.figures import Figure, percentile, record
 
 START = time.time() - 3600

@@ -54,7 +54,7 @@ BASELINE = textwrap.dedent(
 APP = textwrap.dedent(
     """
     import os
-    from sio_monitor.ui import main_window
+    from sio_monitor.ui.shell import main_window
 
     def painted(self, event, paint=main_window.MainWindow.paintEvent):
         paint(self, event)

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sio_monitor.domain.events import ProtocolEvent
-from sio_monitor.domain.topology import Topology
+from sio_monitor.domain.topology.topology import Topology
 from sio_monitor.net.codec import decode
 
 START = 1_795_311_600.0

@@ -37,21 +37,21 @@ from aiohttp import web
 from PySide6.QtCore import Qt
 
 from sio_monitor.app import Application, GuiOptions
-from sio_monitor.domain.chart_series import EVENTS
-from sio_monitor.domain.eventlog_rows import PREVIEW_CHARS, LogRow
+from sio_monitor.domain.emit.probe_events import ProbeEventReceived
+from sio_monitor.domain.eventlog.rows import PREVIEW_CHARS, LogRow
 from sio_monitor.domain.events import EventReceived, RoomJoined
 from sio_monitor.domain.format import SHOWN_CHARS
-from sio_monitor.domain.probe_events import ProbeEventReceived
 from sio_monitor.domain.settings import ConnectionSettings
+from sio_monitor.domain.throughput.chart_series import EVENTS
 from sio_monitor.gc_policy import settle_after_start_up
-from sio_monitor.qt.emit_log_model import RECEIVED
-from sio_monitor.qt.eventlog_model import ARGUMENTS, COLUMNS, EVENT, SIZE, EventLogModel
 from sio_monitor.qt.loop import BatchedQEventLoop
+from sio_monitor.qt.models.emit_log_model import RECEIVED
+from sio_monitor.qt.models.eventlog_model import ARGUMENTS, COLUMNS, EVENT, SIZE, EventLogModel
+from sio_monitor.qt.models.socket_table_model import LISTED_ROOMS, ROOMS_COLUMN
+from sio_monitor.qt.models.topology_model import MAX_ROOM_ROWS
 from sio_monitor.qt.recorder import Recorder
-from sio_monitor.qt.socket_table_model import LISTED_ROOMS, ROOMS_COLUMN
-from sio_monitor.qt.topology_model import MAX_ROOM_ROWS
 from sio_monitor.store.recording_reader import Recording
-from sio_monitor.ui.workspace import Workspace
+from sio_monitor.ui.shell.workspace import Workspace
 from tests.qt.conftest import app_loop  # noqa: F401
 from tests.qt.freeze_probe import FreezeProbe
 from tests.qt.screens import save_screenshot

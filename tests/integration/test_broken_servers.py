@@ -21,12 +21,12 @@ from sio_monitor.domain.events import (
     ServerStalled,
 )
 from sio_monitor.domain.settings import ConnectionSettings
-from sio_monitor.domain.topology import Topology
+from sio_monitor.domain.topology.topology import Topology
 from sio_monitor.net.backoff import Backoff
 from sio_monitor.qt.loop import BatchedQEventLoop
 from sio_monitor.qt.session import MonitorSession
-from sio_monitor.ui.overview import CLOCK_COLUMN, OverviewPanel
-from sio_monitor.ui.reconnect_banner import ReconnectBanner, with_banner
+from sio_monitor.ui.connection.reconnect_banner import ReconnectBanner, with_banner
+from sio_monitor.ui.overview.overview import CLOCK_COLUMN, OverviewPanel
 from tests.integration.broken_server import BrokenServer
 from tests.peers.launch import fetch_truth
 from tests.qt.conftest import app_loop  # noqa: F401

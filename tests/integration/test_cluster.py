@@ -28,13 +28,13 @@ from sio_monitor.domain.events import (
     ReconnectScheduled,
 )
 from sio_monitor.domain.settings import ConnectionSettings
-from sio_monitor.domain.topology import Topology
+from sio_monitor.domain.topology.topology import Topology
 from sio_monitor.net.admin import AdminClient, Backoff
 from sio_monitor.net.demo import DemoServer
 from sio_monitor.qt.loop import BatchedQEventLoop
 from sio_monitor.qt.session import HEALTH_MARGIN, MonitorSession
-from sio_monitor.ui.overview import OverviewPanel
-from sio_monitor.ui.reconnect_banner import ReconnectBanner
+from sio_monitor.ui.connection.reconnect_banner import ReconnectBanner
+from sio_monitor.ui.overview.overview import OverviewPanel
 from tests.integration.cluster_node import ClusterNode
 from tests.integration.redis_server import RedisServer, redis_server  # noqa: F401
 from tests.integration.test_admin_client import Recorder

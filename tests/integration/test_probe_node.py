@@ -11,8 +11,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from sio_monitor.domain.emit.probe_events import ProbeState, ProbeStateChanged
 from sio_monitor.domain.events import FailureKind
-from sio_monitor.domain.probe_events import ProbeState, ProbeStateChanged
 from sio_monitor.net.probe import ProbeClient
 from tests.integration.probe_servers import node_probe_server
 from tests.integration.test_admin_client import Recorder

@@ -19,8 +19,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from sio_monitor.domain.events import FailureKind
-from sio_monitor.domain.probe_events import (
+from sio_monitor.domain.emit.probe_events import (
     ProbeAckReceived,
     ProbeAckTimedOut,
     ProbeEmitted,
@@ -28,7 +27,8 @@ from sio_monitor.domain.probe_events import (
     ProbeState,
     ProbeStateChanged,
 )
-from sio_monitor.domain.probe_settings import ProbeSettings
+from sio_monitor.domain.emit.probe_settings import ProbeSettings
+from sio_monitor.domain.events import FailureKind
 from sio_monitor.net.probe import EmitError, ProbeClient
 from tests.integration.probe_servers import (
     DENIED,

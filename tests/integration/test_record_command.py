@@ -22,7 +22,7 @@ import pytest
 import socketio
 
 from sio_monitor.domain import events as ev
-from sio_monitor.domain.topology import Topology
+from sio_monitor.domain.topology.topology import Topology
 from sio_monitor.net.demo import DemoServer
 from sio_monitor.store.recording_reader import open_recording
 from tests.integration.test_admin_client import free_port

@@ -28,7 +28,7 @@ from sio_monitor.domain import actions as act
 from sio_monitor.domain import events as ev
 from sio_monitor.domain.actions import ActionResult, ActionTracker, Outcome, Target
 from sio_monitor.domain.settings import ConnectionSettings
-from sio_monitor.domain.topology import Topology
+from sio_monitor.domain.topology.topology import Topology
 from sio_monitor.net.demo import DemoServer
 from sio_monitor.terminal import Feed
 from sio_monitor.terminal.render import snapshot_document, snapshot_text, watch_text

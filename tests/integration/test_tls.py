@@ -25,8 +25,8 @@ import trustme
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
+from sio_monitor.domain.emit.probe_settings import ProbeSettings
 from sio_monitor.domain.events import ConnectionChanged, ConnectionState, FailureKind
-from sio_monitor.domain.probe_settings import ProbeSettings
 from sio_monitor.domain.settings import ConnectionSettings
 from sio_monitor.net.admin import AdminClient
 from sio_monitor.net.probe import ProbeClient

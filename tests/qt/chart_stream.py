@@ -17,7 +17,7 @@ from sio_monitor.domain.events import (
     ServerStatsReceived,
 )
 from sio_monitor.qt.bridge import EventBridge
-from sio_monitor.ui.charts import ThroughputCharts
+from sio_monitor.ui.charts.charts import ThroughputCharts
 
 NOW = 1_795_311_600
 DEV = frozenset({"ALL_EVENTS", "AGGREGATED_EVENTS", "EMIT", "JOIN", "LEAVE"})

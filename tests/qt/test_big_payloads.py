@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from PySide6.QtCore import Qt
 
-from sio_monitor.domain.chart_series import rate_plan
-from sio_monitor.domain.eventlog_entries import PAYLOAD_LIMIT, encode_args
-from sio_monitor.domain.eventlog_rows import BINARY, TRUNCATED, Kind, LogRow
+from sio_monitor.domain.emit.probe_events import ProbeEventReceived
+from sio_monitor.domain.eventlog.entries import PAYLOAD_LIMIT, encode_args
+from sio_monitor.domain.eventlog.rows import BINARY, TRUNCATED, Kind, LogRow
 from sio_monitor.domain.events import ConfigReceived, EventReceived, RoomJoined, RoomLeft
 from sio_monitor.domain.format import (
     SHOWN_CHARS,
@@ -28,17 +28,17 @@ from sio_monitor.domain.format import (
     loads_deep,
     shorten,
 )
-from sio_monitor.domain.probe_events import ProbeEventReceived
-from sio_monitor.qt import topology_model
-from sio_monitor.qt.emit_log_model import RECEIVED, make_entry
-from sio_monitor.qt.eventlog_model import SIZE, EventLogModel
+from sio_monitor.domain.throughput.chart_series import rate_plan
+from sio_monitor.qt.models import topology_model
+from sio_monitor.qt.models.emit_log_model import RECEIVED, make_entry
+from sio_monitor.qt.models.eventlog_model import SIZE, EventLogModel
+from sio_monitor.qt.models.socket_table_model import LISTED_ROOMS, listed_rooms, public_rooms
 from sio_monitor.qt.session import MonitorSession
-from sio_monitor.qt.socket_table_model import LISTED_ROOMS, listed_rooms, public_rooms
 from sio_monitor.store import event_codec
 from sio_monitor.store.recording import RecordingWriter
 from sio_monitor.store.recording_reader import Recording
-from sio_monitor.ui.chart_tables import TopEventsTable
-from sio_monitor.ui.main_window import MainWindow
+from sio_monitor.ui.charts.chart_tables import TopEventsTable
+from sio_monitor.ui.shell.main_window import MainWindow
 from tests.integration.test_big_payloads import (
     big_text,
     deep_json_size,

@@ -8,11 +8,11 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from sio_monitor.domain.disconnect_reasons import NO_REASONS
 from sio_monitor.domain.events import ConfigReceived, DomainEvent, SocketDisconnected
-from sio_monitor.domain.rates import Rates
+from sio_monitor.domain.throughput.disconnect_reasons import NO_REASONS
+from sio_monitor.domain.throughput.rates import Rates
 from sio_monitor.qt.bridge import EventBridge
-from sio_monitor.ui.charts import ThroughputCharts
+from sio_monitor.ui.charts.charts import ThroughputCharts
 from tests.qt.chart_stream import (
     DEV,
     NOW,

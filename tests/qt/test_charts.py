@@ -18,8 +18,8 @@ from pytestqt.qtbot import QtBot
 from sio_monitor.domain.events import ConfigReceived, DomainEvent
 from sio_monitor.qt.bridge import EventBridge
 from sio_monitor.store.export import HEADER
-from sio_monitor.ui.chart_plot import DARK, LIGHT
-from sio_monitor.ui.charts import ThroughputCharts
+from sio_monitor.ui.charts.chart_plot import DARK, LIGHT
+from sio_monitor.ui.charts.charts import ThroughputCharts
 from tests.qt.chart_stream import (
     DEV,
     NOW,

@@ -16,16 +16,16 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QTextEdit
 
-from sio_monitor.domain.emit_args import ArgKind
-from sio_monitor.domain.emit_requests import ROUTE_ROOM, ArgSpec, EmitRequest
-from sio_monitor.domain.probe_events import ProbeState
+from sio_monitor.domain.emit.emit_args import ArgKind
+from sio_monitor.domain.emit.emit_requests import ROUTE_ROOM, ArgSpec, EmitRequest
+from sio_monitor.domain.emit.probe_events import ProbeState
 from sio_monitor.qt.action_runner import ActionRunner
-from sio_monitor.qt.emit_log_model import ACK, RECEIVED, SENT, TIMEOUT
 from sio_monitor.qt.loop import BatchedQEventLoop
+from sio_monitor.qt.models.emit_log_model import ACK, RECEIVED, SENT, TIMEOUT
 from sio_monitor.qt.probe_session import ProbeSession
 from sio_monitor.qt.session import MonitorSession
 from sio_monitor.store.snippets_store import SnippetStore
-from sio_monitor.ui.emit_console import EmitConsole
+from sio_monitor.ui.emit.emit_console import EmitConsole
 from tests.integration.probe_servers import WELCOME_BLOB, PythonProbeServer, python_probe_server
 from tests.qt.screens import save_screenshot
 from tests.qt.waiting import until

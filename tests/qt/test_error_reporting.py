@@ -14,12 +14,12 @@ from PySide6.QtCore import QTimer, QUrl
 from pytestqt.qtbot import QtBot
 
 from sio_monitor.app import Application, GuiOptions
+from sio_monitor.domain.emit.probe_settings import ProbeSettings
 from sio_monitor.domain.events import ConnectionChanged, ConnectionState
-from sio_monitor.domain.probe_settings import ProbeSettings
 from sio_monitor.domain.settings import ConnectionSettings
 from sio_monitor.qt.error_reporting import LOG_FILE_NAME, redact
 from sio_monitor.qt.loop import BatchedQEventLoop
-from sio_monitor.ui.error_panel import ErrorPanel
+from sio_monitor.ui.shell.error_panel import ErrorPanel
 from tests.qt.screens import save_screenshot
 from tests.qt.waiting import until
 

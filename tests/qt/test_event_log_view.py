@@ -16,9 +16,11 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QApplication, QLineEdit, QTabWidget
 from pytestqt.qtbot import QtBot
 
-from sio_monitor.domain.eventlog import EventLog
-from sio_monitor.domain.eventlog_filter import LogFilter
-from sio_monitor.domain.eventlog_rows import Kind
+from sio_monitor.domain.emit.probe_events import ProbeEmitted, ProbeState, ProbeStateChanged
+from sio_monitor.domain.emit.probe_settings import ProbeSettings
+from sio_monitor.domain.eventlog.filter import LogFilter
+from sio_monitor.domain.eventlog.log import EventLog
+from sio_monitor.domain.eventlog.rows import Kind
 from sio_monitor.domain.events import (
     ConnectionChanged,
     ConnectionState,
@@ -27,14 +29,12 @@ from sio_monitor.domain.events import (
     RoomJoined,
     SocketDisconnected,
 )
-from sio_monitor.domain.probe_events import ProbeEmitted, ProbeState, ProbeStateChanged
-from sio_monitor.domain.probe_settings import ProbeSettings
 from sio_monitor.domain.settings import ConnectionSettings
-from sio_monitor.qt.eventlog_model import ARGUMENTS, EVENT, SERVER, SIZE, EventLogModel
+from sio_monitor.qt.models.eventlog_model import ARGUMENTS, EVENT, SERVER, SIZE, EventLogModel
 from sio_monitor.qt.probe_session import ProbeSession
 from sio_monitor.qt.session import MonitorSession
 from sio_monitor.store.log_export import ExportResult
-from sio_monitor.ui.event_log_view import EventLogPanel
+from sio_monitor.ui.log.event_log_view import EventLogPanel
 from tests.qt.screens import save_screenshot
 
 T0 = 1_800_000_000.0

@@ -23,9 +23,9 @@ from sio_monitor.domain.events import (
     SocketInfo,
 )
 from sio_monitor.qt.loop import BatchedQEventLoop
+from sio_monitor.qt.models.tree_base import PATH_ROLE
 from sio_monitor.qt.session import MonitorSession
-from sio_monitor.qt.tree_base import PATH_ROLE
-from sio_monitor.ui.explorer import TopologyExplorer
+from sio_monitor.ui.explorer.explorer import TopologyExplorer
 from tests.qt.screens import save_screenshot
 from tests.qt.test_topology_model import (
     DEV,

@@ -21,7 +21,7 @@ from sio_monitor.domain.events import (
 )
 from sio_monitor.domain.settings import ConnectionSettings
 from sio_monitor.qt.session import MonitorSession
-from sio_monitor.ui.main_window import MainWindow
+from sio_monitor.ui.shell.main_window import MainWindow
 from tests.qt.screens import save_screenshot
 
 DEV_FEATURES = frozenset({"ALL_EVENTS", "AGGREGATED_EVENTS", "EMIT", "JOIN", "LEAVE"})
@@ -175,7 +175,7 @@ def test_a_bad_header_line_is_named(window: MainWindow) -> None:
 
 
 def test_the_application_icon_loads_from_resources() -> None:
-    from sio_monitor.ui.icons import ICON_NAME, app_icon, resource_path
+    from sio_monitor.ui.shell.icons import ICON_NAME, app_icon, resource_path
 
     assert resource_path(ICON_NAME).is_file()
     assert not app_icon().isNull()

@@ -46,6 +46,13 @@ from PySide6.QtWidgets import (
 )
 from pytestqt.qtbot import QtBot
 
+from sio_monitor.domain.emit.probe_events import (
+    ProbeAckReceived,
+    ProbeEmitted,
+    ProbeEventReceived,
+    ProbeState,
+    ProbeStateChanged,
+)
 from sio_monitor.domain.events import (
     AggregatedBucket,
     AllSocketsReceived,
@@ -63,17 +70,10 @@ from sio_monitor.domain.events import (
     SocketDisconnected,
     SocketInfo,
 )
-from sio_monitor.domain.probe_events import (
-    ProbeAckReceived,
-    ProbeEmitted,
-    ProbeEventReceived,
-    ProbeState,
-    ProbeStateChanged,
-)
 from sio_monitor.domain.settings import ConnectionSettings
 from sio_monitor.qt.probe_session import ProbeSession
 from sio_monitor.qt.session import MonitorSession
-from sio_monitor.ui.main_window import MainWindow
+from sio_monitor.ui.shell.main_window import MainWindow
 
 IMG = "<img src=x>"
 BOLD = "<b>bold</b>"

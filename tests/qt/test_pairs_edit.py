@@ -6,12 +6,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QPlainTextEdit, QWidget
 from pytestqt.qtbot import QtBot
 
-from sio_monitor.domain.probe_settings import ProbeSettings
+from sio_monitor.domain.emit.probe_settings import ProbeSettings
 from sio_monitor.domain.sensitive import MASK
 from sio_monitor.domain.settings import ConnectionSettings
-from sio_monitor.ui.connect_dialog import ConnectDialog
-from sio_monitor.ui.pairs_edit import PairsEdit
-from sio_monitor.ui.probe_connection import ProbeConnectionPanel
+from sio_monitor.ui.connection.connect_dialog import ConnectDialog
+from sio_monitor.ui.connection.probe_connection import ProbeConnectionPanel
+from sio_monitor.ui.widgets.pairs_edit import PairsEdit
 from tests.qt.screens import save_screenshot
 
 BEARER = "Bearer hdr-Kd82-masked"

@@ -27,8 +27,8 @@ from sio_monitor.domain.settings import ConnectionSettings
 from sio_monitor.net.demo import DemoServer
 from sio_monitor.qt.loop import BatchedQEventLoop
 from sio_monitor.store.profiles_store import ProfileStore
-from sio_monitor.ui.connect_dialog import ConnectDialog
-from sio_monitor.ui.profiles_dialog import ProfilesDialog
+from sio_monitor.ui.connection.connect_dialog import ConnectDialog
+from sio_monitor.ui.connection.profiles_dialog import ProfilesDialog
 from tests.qt.screens import save_screenshot
 from tests.qt.waiting import until
 from tests.unit.test_profiles import MemoryKeyring

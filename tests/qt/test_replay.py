@@ -12,10 +12,10 @@ from PySide6.QtGui import QDragEnterEvent
 from PySide6.QtWidgets import QApplication
 
 from sio_monitor.domain import events as ev
-from sio_monitor.domain import probe_events as pe
-from sio_monitor.domain.probe_settings import ProbeSettings
+from sio_monitor.domain.emit import probe_events as pe
+from sio_monitor.domain.emit.probe_settings import ProbeSettings
 from sio_monitor.domain.settings import ConnectionSettings
-from sio_monitor.domain.topology import Topology
+from sio_monitor.domain.topology.topology import Topology
 from sio_monitor.net.demo import DemoServer
 from sio_monitor.qt.bridge import EventBridge
 from sio_monitor.qt.loop import BatchedQEventLoop
@@ -27,10 +27,10 @@ from sio_monitor.store import recording as recording_module
 from sio_monitor.store.recording import RecordingWriter
 from sio_monitor.store.recording_reader import open_recording
 from sio_monitor.terminal.render import snapshot_document
-from sio_monitor.ui.main_window import MainWindow
-from sio_monitor.ui.recording_menu import install_recording, recent_recordings
-from sio_monitor.ui.replay_bar import SLIDER_STEPS, ReplayBar
-from sio_monitor.ui.workspace import Workspace
+from sio_monitor.ui.recording.recording_menu import install_recording, recent_recordings
+from sio_monitor.ui.recording.replay_bar import SLIDER_STEPS, ReplayBar
+from sio_monitor.ui.shell.main_window import MainWindow
+from sio_monitor.ui.shell.workspace import Workspace
 from tests.qt.screens import save_screenshot
 from tests.qt.waiting import until
 

@@ -10,7 +10,6 @@ from PySide6.QtCore import QModelIndex, Qt
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
-from sio_monitor.domain.changes import ChangeSet
 from sio_monitor.domain.events import (
     AllSocketsReceived,
     ConfigReceived,
@@ -24,13 +23,14 @@ from sio_monitor.domain.events import (
     SocketInfo,
     SocketUpdated,
 )
-from sio_monitor.qt import tree_base
+from sio_monitor.domain.topology.changes import ChangeSet
+from sio_monitor.domain.topology.filter_index import SocketFilter, search_text
 from sio_monitor.qt.bridge import EventBridge
-from sio_monitor.qt.clients_model import ClientsTreeModel
-from sio_monitor.qt.filter_index import SocketFilter, search_text
-from sio_monitor.qt.server_table_model import ServerTableModel
-from sio_monitor.qt.socket_table_model import SocketTableModel
-from sio_monitor.qt.topology_model import RoomsTreeModel
+from sio_monitor.qt.models import tree_base
+from sio_monitor.qt.models.clients_model import ClientsTreeModel
+from sio_monitor.qt.models.server_table_model import ServerTableModel
+from sio_monitor.qt.models.socket_table_model import SocketTableModel
+from sio_monitor.qt.models.topology_model import RoomsTreeModel
 
 T0 = time.time() - 600
 ACTIONS = frozenset({"EMIT", "JOIN", "LEAVE", "DISCONNECT", "MJOIN", "MLEAVE", "MDISCONNECT"})

@@ -20,9 +20,9 @@ from sio_monitor.domain.events import (
 from sio_monitor.domain.settings import ConnectionSettings
 from sio_monitor.net.demo import DemoServer
 from sio_monitor.qt.loop import BatchedQEventLoop
-from sio_monitor.ui.main_window import MainWindow
-from sio_monitor.ui.window_state import load_open_connections, save_open_connections
-from sio_monitor.ui.workspace import Workspace
+from sio_monitor.ui.shell.main_window import MainWindow
+from sio_monitor.ui.shell.window_state import load_open_connections, save_open_connections
+from sio_monitor.ui.shell.workspace import Workspace
 from tests.qt.screens import save_screenshot
 from tests.qt.test_main_window import DEV_FEATURES, socket_info, stats
 from tests.qt.waiting import until

@@ -15,7 +15,7 @@ from sio_monitor.domain.actions import (
     Scope,
     Target,
 )
-from sio_monitor.domain.topology import Topology
+from sio_monitor.domain.topology.topology import Topology
 
 T0 = 1_795_311_600.0
 ACTIONS = {"EMIT", "JOIN", "LEAVE", "DISCONNECT", "MJOIN", "MLEAVE", "MDISCONNECT"}

@@ -8,7 +8,14 @@ from pathlib import Path
 import pytest
 
 from sio_monitor.domain import events as ev
-from sio_monitor.domain.chart_series import (
+from sio_monitor.domain.throughput.chart_data import (
+    FULL_EVERY,
+    TAIL_SECONDS,
+    SeriesReader,
+    gauge_arrays,
+    name_arrays,
+)
+from sio_monitor.domain.throughput.chart_series import (
     ALL_SERVERS,
     MAX_NAMESPACE_CURVES,
     GaugeHistory,
@@ -20,22 +27,15 @@ from sio_monitor.domain.chart_series import (
     summed_sockets,
     topology_counts,
 )
-from sio_monitor.domain.disconnect_reasons import (
+from sio_monitor.domain.throughput.disconnect_reasons import (
     MAX_REASON_CURVES,
     NO_REASONS,
     NONE_IN_WINDOW,
     RAW,
     reason_plan,
 )
-from sio_monitor.domain.rates import SOCKET_DISCONNECTION, Rates
-from sio_monitor.domain.topology import Topology
-from sio_monitor.qt.chart_data import (
-    FULL_EVERY,
-    TAIL_SECONDS,
-    SeriesReader,
-    gauge_arrays,
-    name_arrays,
-)
+from sio_monitor.domain.throughput.rates import SOCKET_DISCONNECTION, Rates
+from sio_monitor.domain.topology.topology import Topology
 from sio_monitor.store.export import HEADER, ExportSeries, safe_text, write_series_csv
 
 T0 = 1_795_311_600

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from sio_monitor.domain import events as ev
-from sio_monitor.domain.clock_skew import (
+from sio_monitor.domain.eventlog.entries import EntryMaker
+from sio_monitor.domain.throughput.rates import Rates
+from sio_monitor.domain.topology.clock_skew import (
     CLOCKS_AGREE,
     TOLERANCE,
     WINDOW,
@@ -16,9 +18,7 @@ from sio_monitor.domain.clock_skew import (
     describe_offset,
     skew_sentence,
 )
-from sio_monitor.domain.eventlog_entries import EntryMaker
-from sio_monitor.domain.rates import Rates
-from sio_monitor.domain.topology import Topology
+from sio_monitor.domain.topology.topology import Topology
 
 T0 = 1_795_311_600.0
 AHEAD = 3 * 3600 + 2 * 60 + 7.0  # 3 h 02 min 07 s

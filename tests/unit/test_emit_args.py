@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sio_monitor.domain.emit_args import (
+from sio_monitor.domain.emit.emit_args import (
     ArgKind,
     ArgumentError,
     from_jsonable,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sio_monitor.domain.emit_requests import (
+from sio_monitor.domain.emit.emit_requests import (
     ROUTE_ROOM,
     ArgSpec,
     EmitRequest,

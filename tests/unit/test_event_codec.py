@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sio_monitor.domain import events as ev
-from sio_monitor.domain import probe_events as pe
+from sio_monitor.domain.emit import probe_events as pe
 from sio_monitor.store import event_codec
 from sio_monitor.store.event_codec import (
     CodecError,

@@ -14,12 +14,20 @@ import re
 import numpy as np
 import pytest
 
-from sio_monitor.domain.emit_args import preview
-from sio_monitor.domain.eventlog import EventLog, LogRow
-from sio_monitor.domain.eventlog_entries import encode_args
-from sio_monitor.domain.eventlog_filter import LogFilter, Selection, check_filter
-from sio_monitor.domain.eventlog_rows import PREVIEW_MARK, Kind
-from sio_monitor.domain.eventlog_search import TextSearch
+from sio_monitor.domain.emit.emit_args import preview
+from sio_monitor.domain.emit.probe_events import (
+    ProbeAckReceived,
+    ProbeAckTimedOut,
+    ProbeEmitted,
+    ProbeEventReceived,
+    ProbeState,
+    ProbeStateChanged,
+)
+from sio_monitor.domain.eventlog.entries import encode_args
+from sio_monitor.domain.eventlog.filter import LogFilter, Selection, check_filter
+from sio_monitor.domain.eventlog.log import EventLog, LogRow
+from sio_monitor.domain.eventlog.rows import PREVIEW_MARK, Kind
+from sio_monitor.domain.eventlog.search import TextSearch
 from sio_monitor.domain.events import (
     AllSocketsReceived,
     ConnectionChanged,
@@ -32,14 +40,6 @@ from sio_monitor.domain.events import (
     SocketConnected,
     SocketDisconnected,
     SocketInfo,
-)
-from sio_monitor.domain.probe_events import (
-    ProbeAckReceived,
-    ProbeAckTimedOut,
-    ProbeEmitted,
-    ProbeEventReceived,
-    ProbeState,
-    ProbeStateChanged,
 )
 
 T0 = 1_800_000_000.0

@@ -20,7 +20,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sio_monitor.domain import emit_args
+from sio_monitor.domain.emit import emit_args
 from sio_monitor.domain.events import (
     AllSocketsReceived,
     ClockTicked,
@@ -40,8 +40,8 @@ from sio_monitor.domain.events import (
     SocketInfo,
     SocketUpdated,
 )
-from sio_monitor.domain.rates import METRICS, Rates
-from sio_monitor.domain.topology import Topology
+from sio_monitor.domain.throughput.rates import METRICS, Rates
+from sio_monitor.domain.topology.topology import Topology
 from sio_monitor.net import codec
 from sio_monitor.net.wire_checks import MAX_NAME
 

@@ -7,7 +7,7 @@ import json
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sio_monitor.domain.eventlog_entries import PAYLOAD_LIMIT, _json_size, encode_args
+from sio_monitor.domain.eventlog.entries import PAYLOAD_LIMIT, _json_size, encode_args
 
 
 def written(text: str) -> int:

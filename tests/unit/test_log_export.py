@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from sio_monitor.domain.emit_args import from_jsonable
-from sio_monitor.domain.eventlog import EventLog
-from sio_monitor.domain.eventlog_filter import LogFilter, Selection
+from sio_monitor.domain.emit.emit_args import from_jsonable
+from sio_monitor.domain.eventlog.filter import LogFilter, Selection
+from sio_monitor.domain.eventlog.log import EventLog
 from sio_monitor.domain.events import EventReceived, EventSent, RoomJoined, SocketDisconnected
 from sio_monitor.store.log_export import (
     CSV_HEADER,

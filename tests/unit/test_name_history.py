@@ -6,7 +6,7 @@ import tracemalloc
 
 import pytest
 
-from sio_monitor.domain.name_history import (
+from sio_monitor.domain.throughput.name_history import (
     GROW_ROWS,
     REMEMBERED_PER_ROW,
     NameHistory,

@@ -7,7 +7,7 @@ import random
 import pytest
 
 from sio_monitor.domain import events as ev
-from sio_monitor.domain.topology import Topology
+from sio_monitor.domain.topology.topology import Topology
 
 T0 = 1_795_311_600.0
 DEV = frozenset({"AGGREGATED_EVENTS", "ALL_EVENTS"})

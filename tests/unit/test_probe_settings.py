@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from sio_monitor.domain.probe_settings import ProbeSettings
+from sio_monitor.domain.emit.probe_settings import ProbeSettings
 from sio_monitor.domain.sensitive import MASK, every_name, is_sensitive_name, masked_pairs
 from sio_monitor.domain.settings import SettingsError
 

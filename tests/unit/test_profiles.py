@@ -22,7 +22,7 @@ from keyring.backend import KeyringBackend
 from keyring.backends import fail
 
 from sio_monitor import cli
-from sio_monitor.domain.probe_settings import ProbeSettings
+from sio_monitor.domain.emit.probe_settings import ProbeSettings
 from sio_monitor.domain.profiles import (
     ADMIN_PASSWORD,
     PROBE_AUTH,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sio_monitor.domain import events as ev
-from sio_monitor.domain.rates import (
+from sio_monitor.domain.throughput.rates import (
     METRICS,
     NAME_WINDOW,
     NO_REASON,

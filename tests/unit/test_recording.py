@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from sio_monitor.domain import events as ev
-from sio_monitor.domain import probe_events as pe
+from sio_monitor.domain.emit import probe_events as pe
 from sio_monitor.store import recording
 from sio_monitor.store.recording import (
     FORMAT_VERSION,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sio_monitor.domain import events as ev
-from sio_monitor.domain.servers import (
+from sio_monitor.domain.topology.servers import (
     DEFAULT_INTERVAL,
     MAX_INTERVAL,
     MIN_INTERVAL,

@@ -7,8 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from sio_monitor.domain.emit_requests import ArgSpec, EmitRequest, RequestError
-from sio_monitor.domain.snippets import Snippet, SnippetBook, Variable, book_from_json, book_to_json
+from sio_monitor.domain.emit.emit_requests import ArgSpec, EmitRequest, RequestError
+from sio_monitor.domain.emit.snippets import (
+    Snippet,
+    SnippetBook,
+    Variable,
+    book_from_json,
+    book_to_json,
+)
 from sio_monitor.store.json_files import DocumentError
 from sio_monitor.store.snippets_store import SnippetStore, export_book, import_book
 

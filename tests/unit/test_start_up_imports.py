@@ -12,7 +12,7 @@ import subprocess
 import sys
 
 from sio_monitor.net.demo_traffic import HOME_ROOM
-from sio_monitor.ui.emit_console import DEMO_MESSAGE
+from sio_monitor.ui.emit.emit_console import DEMO_MESSAGE
 
 DEFERRED = ("aiohttp", "socketio", "engineio", "cryptography", "keyring", "redis")
 

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 
 from sio_monitor.domain import events as ev
-from sio_monitor.domain.changes import ChangeSet, KeyChanges
 from sio_monitor.domain.events import ClockTicked, ReconnectScheduled
-from sio_monitor.domain.nodes import MAX_PENDING_SOCKETS
-from sio_monitor.domain.topology import Topology
+from sio_monitor.domain.topology.changes import ChangeSet, KeyChanges
+from sio_monitor.domain.topology.nodes import MAX_PENDING_SOCKETS
+from sio_monitor.domain.topology.topology import Topology
 from tests.unit.sessions import FLAVOURS, decoded, expected_rooms, load
 
 T0 = 1_795_311_600.0

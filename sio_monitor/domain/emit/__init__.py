@@ -1,0 +1,1 @@
+"""What the emit console sends and hears: typed arguments, requests, snippets, probe settings."""

@@ -1,0 +1,1 @@
+"""The event log: a million observed events in columns, their filters and search."""

@@ -1,0 +1,1 @@
+"""The server side as the monitor knows it: servers, namespaces, rooms, sockets, their changes."""

@@ -1,0 +1,1 @@
+"""Item models fed by change-sets: trees and tables the views paint."""

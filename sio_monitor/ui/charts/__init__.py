@@ -1,0 +1,1 @@
+"""The throughput view: live rate charts and the tables beside them."""

@@ -1,0 +1,1 @@
+"""Reaching a server: the connect dialog, the probe connection form, profiles, reconnecting."""

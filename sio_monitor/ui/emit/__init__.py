@@ -1,0 +1,1 @@
+"""The emit console: a Socket.IO test client beside the monitor."""

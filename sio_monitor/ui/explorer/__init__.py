@@ -1,0 +1,1 @@
+"""The topology explorer: namespaces, rooms and sockets, their details and the actions on them."""

@@ -1,0 +1,1 @@
+"""The event log view: every observed event, filtered, detailed, exported."""

@@ -1,0 +1,1 @@
+"""The first view: servers and namespaces at a glance."""

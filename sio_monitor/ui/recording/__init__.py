@@ -1,0 +1,1 @@
+"""Recordings in the window: the recorder's menu and the replay bar."""

@@ -1,0 +1,1 @@
+"""The window itself: connection tabs, one workspace per connection, error panel, saved state."""

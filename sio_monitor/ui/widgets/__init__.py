@@ -1,0 +1,1 @@
+"""Small widgets the views share: inline errors, masked pairs, a JSON tree."""
