@@ -32,6 +32,7 @@ sub-commands:
   watch URL       print live figures (clients, sockets, rates) once per interval
   emit URL EVENT  emit one event as a plain client and print its ack (sio-monitor emit --help)
   record URL      record every event to a file without a window (sio-monitor record --help)
+  load URL        run virtual Socket.IO users on Locust, then a summary (sio-monitor load --help)
 
 The admin password is read from the {PASSWORD_VARIABLE} environment variable, never
 from the command line, where other users of the machine could read it.
@@ -275,12 +276,22 @@ def _run_emit(argv: Sequence[str]) -> int:
     return emit.run(parser, args)
 
 
+def _run_load(argv: Sequence[str]) -> int:
+    from sio_monitor.terminal import load
+
+    parser = load.build_parser()
+    args = parser.parse_args(argv)
+    _configure_logging(args.verbose, quiet=logging.ERROR)
+    return load.run(parser, args)
+
+
 SUBCOMMANDS: dict[str, Callable[[Sequence[str]], int]] = {
     "demo-server": _run_demo_server,
     "snapshot": _run_snapshot,
     "watch": _run_watch,
     "emit": _run_emit,
     "record": _run_record,
+    "load": _run_load,
 }
 
 

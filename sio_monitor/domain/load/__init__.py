@@ -1,0 +1,1 @@
+"""Load runs: what each virtual user does, and the figures a run reports (no Locust here)."""
