@@ -58,6 +58,8 @@ class SocketInfo:
     rooms: tuple[str, ...] = ()
     handshake: Handshake = field(default_factory=Handshake)
     connected_at: float | None = None  # epoch seconds; from the event timestamp or issued
+    #: Fields the server sent malformed, left at their defaults: show them as unknown.
+    unknown: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,11 +187,32 @@ class ConnectionChanged:
 
 @dataclass(frozen=True, slots=True)
 class PayloadRejected:
-    """A malformed payload was dropped; counted and shown, never applied."""
+    """A malformed payload, or the malformed part of one, was dropped; counted and shown.
+
+    A payload is refused only as far as it is wrong: ``item`` names the list
+    entry that was dropped (a socket's position and id, a namespace entry) and
+    ``field`` the field left unknown, both empty when the whole event went.
+    """
 
     event_name: str
     reason: str
     at: float
+    item: str = ""
+    field: str = ""
+
+    def describe(self) -> str:
+        """One line for the log and the status bar: event, item, field, why."""
+        where = " ".join(part for part in (self.event_name, self.item, self.field) if part)
+        return f"{where}: {self.reason}"
+
+    def as_json(self) -> dict[str, str]:
+        """The form ``watch --json`` and ``snapshot --json`` print."""
+        return {
+            "event": self.event_name,
+            "item": self.item,
+            "field": self.field,
+            "why": self.reason,
+        }
 
 
 ProtocolEvent = (

@@ -228,12 +228,16 @@ class AdminClient:
 
     def _on_event(self, event: str, *args: Any) -> None:
         now = self._heard = self._clock()
+        dropped: list[PayloadRejected] = []
         try:
-            decoded = codec.decode(event, args, now)
+            decoded = codec.decode(event, args, now, dropped)
         except codec.PayloadError as exc:
             log.warning("Dropped a malformed %r payload: %s", event, exc)
             self._sink(PayloadRejected(event, str(exc), now))
             return
+        for part in dropped:  # the rest of the payload stands; what went is named
+            log.warning("Dropped part of a malformed payload: %s", part.describe())
+            self._sink(part)
         clocks = self._clocks
         offset = decoded.at - now  # zero for the events that carry no server time
         if offset > TOLERANCE or offset < -TOLERANCE or clocks.stream.held is not None:

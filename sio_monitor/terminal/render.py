@@ -97,6 +97,8 @@ def _socket(state: SocketState) -> dict[str, Any]:
             "secure": handshake.secure,
             "url": handshake.url,
         },
+        # Fields the server sent malformed: unknown, not empty.
+        **({"unknown": list(state.info.unknown)} if state.info.unknown else {}),
     }
 
 
@@ -144,6 +146,8 @@ def snapshot_text(document: dict[str, Any]) -> str:
 def _socket_line(socket: dict[str, Any]) -> str:
     rooms = [room for room in socket["rooms"] if room != socket["id"]]
     joined = ", ".join(rooms) if rooms else "no rooms"
+    if "rooms" in socket.get("unknown", ()):
+        joined = "rooms unknown (malformed)"
     return (
         f"{socket['id']}  {socket['transport']}  {socket['address'] or '?'}  "
         f"since {socket['connectedAt'] or '?'}  {joined}"

@@ -23,6 +23,7 @@ from sio_monitor.domain.events import (
     ConnectionChanged,
     ConnectionState,
     DomainEvent,
+    PayloadRejected,
     ServerStatsReceived,
 )
 from sio_monitor.domain.settings import ConnectionSettings
@@ -46,9 +47,12 @@ class Progress:
     development: bool = False
     sockets: bool = False  # all_sockets arrived (development mode)
     stats: dict[str, int] = field(default_factory=dict)  # serverId -> stats since the start point
+    dropped: list[PayloadRejected] = field(default_factory=list)  # malformed parts left out
 
     def note(self, batch: list[DomainEvent]) -> None:
         for event in batch:
+            if isinstance(event, PayloadRejected):
+                self.dropped.append(event)
             if isinstance(event, ConfigReceived):
                 self.config = True
                 self.development = ALL_EVENTS in event.features
@@ -116,6 +120,8 @@ async def take_snapshot(settings: ConnectionSettings) -> SnapshotResult:
         document = snapshot_document(
             feed.topology, settings.url, settings.admin_namespace, feed.clock()
         )
+        if progress.dropped:
+            document["dropped"] = [rejection.as_json() for rejection in progress.dropped]
         return SnapshotResult(EXIT_OK, document=document)
     finally:
         await feed.close()
@@ -134,6 +140,15 @@ async def run_snapshot(
         out.write(json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n")
     else:
         out.write(snapshot_text(document) + "\n")
+        dropped = document.get("dropped", [])
+        if dropped:
+            first = dropped[0]
+            where = " ".join(p for p in (first["event"], first["item"], first["field"]) if p)
+            print(
+                f"The server sent {len(dropped)} malformed part{'s' if len(dropped) != 1 else ''}, "
+                f"left out of this snapshot (first: {where}: {first['why']}).",
+                file=err,
+            )
         if document.get("incomplete"):
             servers = ", ".join(document["unreportedServers"])
             print(

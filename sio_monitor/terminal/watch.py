@@ -15,7 +15,7 @@ import asyncio
 import json
 import math
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from sio_monitor.domain.events import (
@@ -24,6 +24,7 @@ from sio_monitor.domain.events import (
     DomainEvent,
     EventReceived,
     EventSent,
+    PayloadRejected,
     ServerStatsReceived,
 )
 from sio_monitor.domain.settings import ConnectionSettings
@@ -35,6 +36,8 @@ from sio_monitor.terminal import (
     run_until_stopped,
 )
 from sio_monitor.terminal.render import iso_utc, watch_text
+
+MAX_DROPPED_SHOWN = 20  # per line: a hostile server must not flood the terminal
 
 
 def _positive(text: str) -> float:
@@ -70,6 +73,7 @@ class Tally:
     events_out: int = 0
     connects: int = 0
     disconnects: int = 0
+    dropped: list[PayloadRejected] = field(default_factory=list)
 
     def note(self, batch: list[DomainEvent], admin_namespace: str) -> None:
         for event in batch:
@@ -86,6 +90,8 @@ class Tally:
                         self.connects += bucket.count
                     elif bucket.type == "rawDisconnection":
                         self.disconnects += bucket.count
+            elif isinstance(event, PayloadRejected) and len(self.dropped) < MAX_DROPPED_SHOWN:
+                self.dropped.append(event)
 
 
 def watch_line(feed: Feed, tally: Tally, elapsed: float, interval: float) -> dict[str, Any]:
@@ -125,6 +131,8 @@ def watch_line(feed: Feed, tally: Tally, elapsed: float, interval: float) -> dic
         "disconnects": tally.disconnects,
         # Malformed admin payloads dropped since the command started: a broken server shows.
         "droppedPayloads": topology.malformed,
+        # What was dropped since the previous line, named: event, item, field, why.
+        "dropped": [rejection.as_json() for rejection in tally.dropped],
     }
 
 

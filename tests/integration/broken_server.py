@@ -7,6 +7,10 @@ inside the process and keep sending ``tick`` (answered by a ``tock``), so the
 admin stream is never quiet. When it listens it prints one JSON line:
 ``{"port": N, "url": ..., "pid": P}``. ``GET /truth`` lists its sockets.
 
+``--hostile-sockets`` adds three malformed entries to every ``all_sockets``
+the instrumentation sends (``{"id": 5}``, ``null``, and a socket whose
+``rooms`` is a string, id ``HOSTILE_ROOMS_ID``): six entries for three users.
+
 ``--clock-offset`` moves the instrumentation's clock (every admin timestamp
 and every stats bucket) that many seconds away from the machine's, as if the
 server ran on a host whose clock is off; the rest of the process, Engine.IO's
@@ -39,6 +43,20 @@ from aiohttp import web
 STARTUP_TIMEOUT = 20.0
 REPO = Path(__file__).resolve().parents[2]
 TICK = 0.1  # seconds between a user's ticks
+HOSTILE_ROOMS_ID = "hostile-rooms-socket"
+
+
+def add_hostile_entries(sio: socketio.AsyncServer) -> None:
+    """Append three malformed sockets to each ``all_sockets`` the server emits."""
+    emit = sio.emit
+
+    async def hostile_emit(event: str, data: Any = None, *args: Any, **kwargs: Any) -> None:
+        if event == "all_sockets" and isinstance(data, list) and data:
+            bad_rooms = {**data[0], "id": HOSTILE_ROOMS_ID, "nsp": "/", "rooms": "general"}
+            data = [*data, {"id": 5}, None, bad_rooms]
+        await emit(event, data, *args, **kwargs)
+
+    sio.emit = hostile_emit  # type: ignore[method-assign]
 
 
 def skew_the_instrumentation(offset: float) -> None:
@@ -58,13 +76,14 @@ def skew_the_instrumentation(offset: float) -> None:
     async_admin.datetime = SkewedDatetime  # type: ignore[attr-defined,misc]
 
 
-async def users(url: str, count: int, stop: asyncio.Event) -> None:
-    """``count`` clients of this very server, each ticking until ``stop``."""
+async def users(url: str, count: int, stop: asyncio.Event, ready: asyncio.Event) -> None:
+    """``count`` clients of this very server, each ticking until ``stop``; ``ready`` once in."""
     clients = []
     for n in range(count):
         client = socketio.AsyncClient(reconnection=False)
         await client.connect(f"{url}?rooms=team-{n % 2}", transports=["websocket"])
         clients.append(client)
+    ready.set()
     while not stop.is_set():
         for client in clients:
             if client.connected:
@@ -94,6 +113,8 @@ async def serve(args: argparse.Namespace) -> None:
 
     sio.on("connect", connect)
     sio.on("tick", tick)
+    if args.hostile_sockets:
+        add_hostile_entries(sio)
     sio.instrument(auth=False, server_id=args.server_id, server_stats_interval=args.stats_interval)
     app = web.Application()
     sio.attach(app)
@@ -113,7 +134,9 @@ async def serve(args: argparse.Namespace) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    crowd = asyncio.ensure_future(users(url, args.clients, stop))
+    ready = asyncio.Event()
+    crowd = asyncio.ensure_future(users(url, args.clients, stop, ready))
+    await ready.wait()  # announced with its users in: a test's first look sees them all
     print(json.dumps({"port": port, "url": url, "pid": os.getpid()}), flush=True)
     await stop.wait()
     with contextlib.suppress(Exception):
@@ -131,6 +154,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--stats-interval", type=float, default=0.3)
     parser.add_argument("--ping-interval", type=float, default=1.0)
     parser.add_argument("--ping-timeout", type=float, default=1.0)
+    parser.add_argument("--hostile-sockets", action="store_true")
     asyncio.run(serve(parser.parse_args(argv)))
 
 

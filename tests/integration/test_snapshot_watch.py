@@ -48,7 +48,7 @@ CROWD = 200
 BATCH = 50
 WATCH_KEYS = {
     "time", "servers", "clients", "sockets", "eventsIn", "eventsOut", "bytesIn", "bytesOut",
-    "packetsIn", "packetsOut", "connects", "disconnects", "droppedPayloads",
+    "packetsIn", "packetsOut", "connects", "disconnects", "droppedPayloads", "dropped",
 }  # fmt: skip
 
 View = dict[str, dict[str, Any]]  # namespace -> {"sockets": [...], "rooms": {room: [...]}}

@@ -132,7 +132,9 @@ def test_markup_from_the_network_is_shown_as_plain_text(window: MainWindow) -> N
     feed(window, connected(), stats("<i>id</i>", hostname, 1, {"/<script>": 1}))
     assert window.overview.servers.item(0, 1).text() == hostname
     feed(window, PayloadRejected("server_stats", "<b>not a dict</b>", time.time()))
-    assert window.rejected_label.text() == "1 malformed payload dropped"
+    assert window.rejected_label.text() == (
+        "1 malformed payload part dropped; last: server_stats: <b>not a dict</b>"
+    )
     assert window.rejected_label.textFormat().name == "PlainText"
 
 

@@ -325,16 +325,84 @@ MALFORMED: list[tuple[str, tuple[Any, ...]]] = [
 @pytest.mark.parametrize(
     ("name", "args"), MALFORMED, ids=[f"{n}-{i}" for i, (n, _) in enumerate(MALFORMED)]
 )
-def test_malformed_payloads_raise_payload_error(name: str, args: tuple[Any, ...]) -> None:
-    with pytest.raises(PayloadError) as caught:
-        decode(name, args, NOW)
-    assert 0 < len(str(caught.value)) < 120
+def test_malformed_payloads_are_refused_as_far_as_they_are_wrong(
+    name: str, args: tuple[Any, ...]
+) -> None:
+    """Each is refused whole (PayloadError) or in part, the part named with a short reason."""
+    dropped: list[ev.PayloadRejected] = []
+    try:
+        decode(name, args, NOW, dropped)
+    except PayloadError as caught:
+        assert 0 < len(str(caught)) < 120
+        return
+    assert dropped, "a malformed payload went through without a word"
+    for part in dropped:
+        assert part.event_name == name and (part.item or part.field)
+        assert 0 < len(part.reason) < 120
+
+
+def test_a_socket_list_keeps_its_valid_sockets_and_names_what_it_dropped() -> None:
+    """The hostile list of issue 18: three valid sockets, three malformed."""
+    hostile = [
+        socket_payload(id="s1"),
+        {"id": 5},
+        None,
+        socket_payload(id="s2", rooms="general"),
+        socket_payload(id="s3"),
+        socket_payload(id="s4", rooms=["ok", None], handshake={"issued": "yesterday"}),
+    ]
+    dropped: list[ev.PayloadRejected] = []
+    event = decode("all_sockets", (hostile,), NOW, dropped)
+    assert isinstance(event, ev.AllSocketsReceived)
+    assert [s.id for s in event.sockets] == ["s1", "s2", "s3", "s4"]
+    by_id = {s.id: s for s in event.sockets}
+    assert by_id["s2"].rooms == () and by_id["s2"].unknown == ("rooms",)
+    assert by_id["s4"].rooms == ("ok",) and by_id["s4"].unknown == ("handshake.issued",)
+    assert by_id["s1"].unknown == () and by_id["s1"].rooms == ("abc",)
+    assert [p.describe() for p in dropped] == [
+        "all_sockets socket 2 of 6: nsp is not a string",
+        "all_sockets socket 3 of 6: socket is not an object",
+        "all_sockets socket s2 rooms: rooms is not a list",
+        "all_sockets socket s4 handshake.issued: handshake.issued is not a finite number",
+        "all_sockets socket s4 room 2 of 2: room is not a string",
+    ]
+
+
+def test_server_stats_keep_their_valid_namespaces_and_figures() -> None:
+    dropped: list[ev.PayloadRejected] = []
+    stats = {
+        "serverId": "web-1",
+        "hostname": 42,
+        "uptime": 12.5,
+        "clientsCount": 7,
+        "namespaces": [{"name": "/", "socketsCount": 3}, {"name": None}, {"name": "/chat"}],
+    }
+    event = decode("server_stats", (stats,), NOW, dropped)
+    assert isinstance(event, ev.ServerStatsReceived)
+    assert event.clients_count == 7 and event.uptime == 12.5 and event.hostname == ""
+    assert [(n.name, n.sockets_count) for n in event.namespaces] == [("/", 3), ("/chat", 0)]
+    assert [(p.item, p.field) for p in dropped] == [
+        ("namespace 2 of 3", ""),
+        ("server web-1", "hostname"),
+    ]
+
+
+def test_a_bad_timestamp_falls_back_to_the_receive_time_and_is_named() -> None:
+    dropped: list[ev.PayloadRejected] = []
+    event = decode("room_joined", ("/", "room", "s1", "not a date"), NOW, dropped)
+    assert isinstance(event, ev.RoomJoined) and event.at == NOW
+    assert [(p.field, p.reason) for p in dropped] == [("timestamp", "timestamp is not ISO-8601")]
 
 
 def test_unexpected_failures_are_wrapped() -> None:
     class Hostile:
         def __ne__(self, other: object) -> bool:
             raise RuntimeError("boom")
+
+        def __eq__(self, other: object) -> bool:
+            raise RuntimeError("boom")
+
+        __hash__ = object.__hash__
 
     payload = socket_payload(handshake={"issued": Hostile()})
     with pytest.raises(PayloadError, match="unexpected RuntimeError"):

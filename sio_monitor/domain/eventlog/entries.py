@@ -300,7 +300,7 @@ class EntryMaker:
             elif isinstance(event, ConnectionChanged):
                 self._plain(out, event.at, Kind.CONNECTION, "", "", event.message)
             elif isinstance(event, PayloadRejected):
-                text = f"{event.event_name}: {event.reason}"
+                text = event.describe()
                 self._plain(out, event.at, Kind.REJECTED, "", "", text)
             elif isinstance(event, AllSocketsReceived):
                 live.clear()

@@ -293,12 +293,12 @@ class MainWindow(QMainWindow):
         count = workspace.session.bridge.rejected_payloads
         self.rejected_label.setVisible(rejection is not None)
         if rejection is not None:
+            last = rejection.describe()
             self.rejected_label.setText(
-                f"{count} malformed payload{'s' if count != 1 else ''} dropped"
+                f"{count} malformed payload part{'s' if count != 1 else ''} dropped; "
+                f"last: {last[:60]}{'…' if len(last) > 60 else ''}"
             )
-            self.rejected_label.setToolTip(
-                plain_tooltip(f"Last: {rejection.event_name}: {rejection.reason}")
-            )
+            self.rejected_label.setToolTip(plain_tooltip(f"Last: {last}"))
 
     def _about(self) -> None:
         box = QMessageBox(self)
