@@ -8,6 +8,7 @@ machines without a display.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import getpass
 import logging
 import os
@@ -32,6 +33,7 @@ sub-commands:
   watch URL       print live figures (clients, sockets, rates) once per interval
   emit URL EVENT  emit one event as a plain client and print its ack (sio-monitor emit --help)
   record URL      record every event to a file without a window (sio-monitor record --help)
+  exporter URL... serve the live figures to Prometheus (sio-monitor exporter --help)
   load URL        run virtual Socket.IO users on Locust, then a summary (sio-monitor load --help)
 
 The admin password is read from the {PASSWORD_VARIABLE} environment variable, never
@@ -285,12 +287,49 @@ def _run_load(argv: Sequence[str]) -> int:
     return load.run(parser, args)
 
 
+def _run_exporter(argv: Sequence[str]) -> int:
+    from sio_monitor.terminal import exporter
+
+    parser = argparse.ArgumentParser(
+        prog="sio-monitor exporter",
+        description="Serve the live figures of one or more servers to Prometheus (OpenMetrics) "
+        "until Ctrl+C; each URL and each --profile is one target.",
+    )
+    parser.add_argument("urls", nargs="*", metavar="URL", help="server URL")
+    parser.add_argument(
+        "--profile", action="append", default=[], metavar="NAME", help="a saved profile, repeatable"
+    )
+    add_connection_arguments(parser)
+    exporter.add_arguments(parser)
+    parser.add_argument("--verbose", "-v", action="store_true", help="log debugging detail")
+    args = parser.parse_args(argv)
+    _configure_logging(args.verbose, quiet=logging.ERROR)  # changes are said once, on stderr
+    if not args.urls and not args.profile:
+        parser.error("give at least one URL or --profile NAME.")
+    password = os.environ.get(PASSWORD_VARIABLE)
+    targets: list[exporter.ExporterTarget] = []
+    try:
+        for url in args.urls:
+            settings = settings_from_arguments(argparse.Namespace(**vars(args), url=url), "")
+            if settings.username and password is None:
+                parser.error(f"No admin password for {settings.username}: set {PASSWORD_VARIABLE}.")
+            settings = dataclasses.replace(settings, password=password or "")
+            targets.append(exporter.ExporterTarget(url, settings, sys.stderr))
+        for name in args.profile:
+            settings = exporter.profile_settings(name, password)
+            targets.append(exporter.ExporterTarget(name, settings, sys.stderr))
+    except (SettingsError, LookupError) as exc:
+        parser.error(str(exc))
+    return exporter.run(targets, args)
+
+
 SUBCOMMANDS: dict[str, Callable[[Sequence[str]], int]] = {
     "demo-server": _run_demo_server,
     "snapshot": _run_snapshot,
     "watch": _run_watch,
     "emit": _run_emit,
     "record": _run_record,
+    "exporter": _run_exporter,
     "load": _run_load,
 }
 
