@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import time
 from typing import Any
 
@@ -104,6 +105,12 @@ class SocketIOLoadUser(User):
 
     def on_start(self) -> None:
         self._connect()
+        if self.plan.event is not None:
+            # Locust starts a second's worth of users at the same instant, and a fixed
+            # pace would keep them in step: a burst every T seconds, each user waiting
+            # behind the others. Real clients are spread out, so each starts at a
+            # random phase of the period.
+            gevent.sleep(random.uniform(0, self.plan.every))
 
     def on_stop(self) -> None:
         self.stopping = True

@@ -33,6 +33,7 @@ PARTS: dict[str, tuple[str, list[str], list[str]]] = {
     "log": ("bench_event_log", ["--skip-view"], ["--repeats", "1"]),
     "startup": ("bench_startup", [], ["--runs", "3"]),
     "memory": ("bench_memory", ["--minutes", "10"], ["--minutes", "2", "--warmup", "20"]),
+    "load": ("bench_load", [], ["--quick"]),
 }
 
 

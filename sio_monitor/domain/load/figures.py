@@ -22,6 +22,19 @@ ACK = "emit+ack"
 #: ...and an event the server sent to a user.
 RECEIVED = "received"
 PERCENTILES = (0.5, 0.95, 0.99)
+#: The keys of a request's figures in the summary (the window's percentiles are live only).
+SUMMARY_KEYS = (
+    "kind",
+    "name",
+    "requests",
+    "failures",
+    "p50",
+    "p95",
+    "p99",
+    "max",
+    "average",
+    "rate",
+)
 #: Points kept for the charts: an hour at one a second.
 HISTORY = 3600
 
@@ -166,7 +179,10 @@ class LoadFigures:
             "errors": sum(e.failures for e in entries),
             "connectMs": _latency(connect),
             "ackMs": _latency(ack),
-            "requests": [entry.to_json() for entry in entries],
+            "requests": [
+                {key: value for key, value in entry.to_json().items() if key in SUMMARY_KEYS}
+                for entry in entries
+            ],
             "errorsByKind": [
                 {"kind": e.kind, "name": e.name, "error": e.error, "count": e.count} for e in errors
             ],
