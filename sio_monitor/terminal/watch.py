@@ -28,6 +28,7 @@ from sio_monitor.domain.events import (
     ServerStatsReceived,
 )
 from sio_monitor.domain.settings import ConnectionSettings
+from sio_monitor.domain.topology.servers import app_clients
 from sio_monitor.domain.topology.topology import DEVELOPMENT
 from sio_monitor.terminal import (
     EXIT_OK,
@@ -105,7 +106,7 @@ def watch_line(feed: Feed, tally: Tally, elapsed: float, interval: float) -> dic
         if name != admin
     }
     # The admin connections (this one included) are engine clients too; they are not the app's.
-    clients = sum(s.clients_count for s in servers) - topology.reported_socket_count(admin)
+    clients = app_clients(servers, admin)
     window = max(2, math.ceil(interval))
     newest_complete = rates.received_at - 1 if rates.received_at is not None else None
 
@@ -119,7 +120,7 @@ def watch_line(feed: Feed, tally: Tally, elapsed: float, interval: float) -> dic
     return {
         "time": iso_utc(feed.clock()),
         "servers": len(servers),
-        "clients": max(0, clients),
+        "clients": clients,
         "sockets": sockets,
         "eventsIn": round(tally.events_in / per_second, 3) if development else None,
         "eventsOut": round(tally.events_out / per_second, 3) if development else None,

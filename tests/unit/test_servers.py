@@ -59,7 +59,7 @@ def test_arrival_gaps_teach_the_interval_when_uptime_stands_still() -> None:
 
 def test_the_interval_is_bounded_both_ways() -> None:
     fast, slow = ServerState("fast"), ServerState("slow")
-    rhythm(fast, T0, 0.01, 3)
+    rhythm(fast, T0, 0.06, 3)
     rhythm(slow, T0, 1000.0, 3)
     assert (fast.interval, slow.interval) == (MIN_INTERVAL, MAX_INTERVAL)
 
@@ -150,3 +150,54 @@ def test_a_snapshot_waits_only_for_healthy_servers() -> None:
     registry.judge(T0 + 9.0)  # b has been silent since T0 + 1
     registry.start_tracking({"/": 2, "/chat": 1})
     assert list(registry.unreported) == ["a"]
+
+
+# --- racing stats tasks (python-socketio's sync instrument()) ----------------------------------
+
+# Recorded from Flask-SocketIO in threading mode with 50 clients joining at once
+# (tests/support/sync_server.py): (arrival since connect, uptime) of each server_stats.
+RECORDED_RACE = [
+    (1.578, 2.0), (1.578, 2.0), (3.579, 4.001), (3.579, 4.001),
+    (5.579, 6.001), (5.579, 6.002), (7.58, 8.002), (7.58, 8.002),
+]  # fmt: skip
+# As seen in issue 18: up to eight racing tasks, each counting from its own start a few
+# milliseconds apart, their messages arriving out of order within each interval.
+EIGHT_TASKS = [
+    (k * 2.0 + 0.01 * task, k * 2.0 + 0.003 * ((task * 5) % 8))
+    for k in range(1, 4)
+    for task in (3, 0, 7, 1, 5, 2, 6, 4)
+]
+
+
+@pytest.mark.parametrize("race", [RECORDED_RACE, EIGHT_TASKS], ids=["recorded", "eight-tasks"])
+def test_racing_stats_tasks_do_not_shorten_the_interval(race: list[tuple[float, float]]) -> None:
+    server = ServerState("flask")
+    for arrival, uptime in race:
+        server.update(stats(T0 + arrival, uptime))
+        assert server.interval >= 1.9  # never learnt from a burst
+    assert server.interval == pytest.approx(2.0, abs=0.03)
+    last = T0 + race[-1][0]
+    assert server.is_healthy(last + 2.0 + 1.0)  # the next burst is due in 2 s: still healthy
+    assert not server.is_healthy(last + 3 * 2.0 + 0.1)
+
+
+def test_the_uptime_shown_is_the_oldest_tasks() -> None:
+    server = ServerState("flask")
+    for arrival, uptime in EIGHT_TASKS:
+        server.update(stats(T0 + arrival, uptime))
+    assert server.uptime == max(uptime for _, uptime in EIGHT_TASKS)
+
+
+def test_the_applications_clients_leave_the_admin_connections_out() -> None:
+    from sio_monitor.domain.topology.servers import app_clients
+
+    registry = ServerRegistry()
+    registry.apply(stats(T0, 10.0, "a", _=50, _admin=1))  # 3 engine clients in stats()
+    server = registry.get("a")
+    assert server is not None
+    server.clients_count = 51
+    assert server.app_clients("/admin") == 50
+    registry.apply(stats(T0, 10.0, "b", _=2, _admin=2))  # two monitors on b
+    assert app_clients(registry.by_id.values(), "/admin") == 50 + 1
+    registry.judge(T0 + 100.0)
+    assert app_clients(registry.by_id.values(), "/admin") == 0  # silent servers count nothing

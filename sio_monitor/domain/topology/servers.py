@@ -3,10 +3,16 @@
 Behind a cluster adapter every node's stats reach every admin, so servers are
 keyed by ``serverId``. A server is judged by the rhythm of its own stats: it
 is unhealthy once it has been silent for three of its intervals. The interval
-is learnt from the server's own uptime between two messages (free of network
-jitter), or from the gaps between arrivals when uptime does not move (2 s, the
-servers' default, until two have arrived). A restart or a comeback teaches
-nothing about the rhythm, so neither moves the interval.
+is learnt from the server's own uptime (free of network jitter), or from
+arrival times when uptime does not move (2 s, the servers' default, until a
+step has been seen), and robustly: python-socketio's sync ``instrument()``
+starts one stats task per connection that races at start-up, so one server
+may send 3 to 8 ``server_stats`` per interval, each task counting uptime from
+its own start. Their uptimes fall on the same levels (k times the interval),
+so the interval is the upper quartile of the steps between the distinct
+levels of the last few messages: duplicates (steps under 50 ms) and bursts
+teach nothing, and a late or lagging task cannot shorten it. A restart or a comeback teaches
+nothing about the rhythm either, so neither moves the interval.
 
 Health has two faces. ``is_healthy(now)`` is the rule itself, for anyone
 holding a clock. ``healthy`` is the judgement the registry last passed: it
@@ -19,7 +25,10 @@ gets three fresh intervals, since stats missed while away say nothing of it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import itertools
+import statistics
+from collections import deque
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from sio_monitor.domain.events import ServerStatsReceived
@@ -30,7 +39,8 @@ MISSED_INTERVALS = 3
 # server look healthy for hours, nor a duplicate make it look dead in 30 ms.
 MIN_INTERVAL = 0.2
 MAX_INTERVAL = 120.0
-SMOOTHING = 0.3  # weight of the newest gap in the running estimate
+SAMPLES = 24  # the last messages whose uptimes (or arrivals) the interval is learnt from
+SAME_MOMENT = 0.05  # s: two stats this close on the server's clock are one tick, raced
 
 Moves = dict[str, tuple[int, int]]  # namespace -> (old count, new count)
 
@@ -64,10 +74,21 @@ class ServerState:
     #: Its clock minus this computer's, in seconds, while that is more than a few
     #: seconds (``ClockSkewMeasured``); its times are shown on this computer's clock.
     clock_offset: float | None = None
+    #: The last messages' uptimes (or arrival times, once uptime stood still).
+    samples: deque[float] = field(default_factory=lambda: deque(maxlen=SAMPLES))
+    by_arrival: bool = False  # uptime does not move: learn from arrival times
 
     @property
     def sockets_count(self) -> int:
         return sum(self.namespaces.values())
+
+    def app_clients(self, admin_namespace: str) -> int:
+        """Its engine clients less the admin connections (this monitor's own included).
+
+        ``clientsCount`` counts every engine connection, the monitor's among
+        them; each admin connection holds one socket in the admin namespace.
+        """
+        return max(0, self.clients_count - self.namespaces.get(admin_namespace, 0))
 
     def deadline(self, listening_since: float = 0.0) -> float:
         """When, without another message, this server turns unhealthy."""
@@ -95,15 +116,15 @@ class ServerState:
         the namespaces it has, and python-socketio fixes that list at start-up.
         """
         before = self.counted()
-        if self.stats_received:
-            self._learn(stats)
-        else:
+        restarted = self._learn(stats)
+        if not self.stats_received:
             self.first_stats_at = stats.at
         self.stats_received += 1
         self.last_stats_at = max(self.last_stats_at, stats.at)
         self.hostname = stats.hostname
         self.pid = stats.pid
-        self.uptime = stats.uptime
+        # Racing stats tasks each count from their own start: show the longest.
+        self.uptime = stats.uptime if restarted else max(self.uptime, stats.uptime)
         self.clients_count = stats.clients_count
         self.polling_clients_count = stats.polling_clients_count
         fresh: dict[str, int] = {}
@@ -120,18 +141,55 @@ class ServerState:
         self.went_down += 1
         return _moves(before, {})
 
-    def _learn(self, stats: ServerStatsReceived) -> None:
-        if not self.healthy or stats.pid != self.pid or stats.uptime < self.uptime:
-            return  # back from silence, or a new process: no rhythm in that gap
-        gap = stats.uptime - self.uptime
-        if gap <= 0:
-            gap = stats.at - self.last_stats_at  # uptime stood still: fall back to arrivals
-        if gap <= 0:
-            return
-        learnt = gap
-        if self.stats_received > 1:
-            learnt = self.interval + SMOOTHING * (gap - self.interval)
-        self.interval = min(MAX_INTERVAL, max(MIN_INTERVAL, learnt))
+    def _learn(self, stats: ServerStatsReceived) -> bool:
+        """Add this message to the samples and re-learn the interval; True on a restart."""
+        samples = self.samples
+        if not self.stats_received:
+            samples.append(stats.uptime)
+            return True
+        restarted = stats.pid != self.pid or (
+            stats.uptime < self.uptime - MISSED_INTERVALS * self.interval
+            and stats.uptime < self.uptime / 2
+        )
+        if restarted or not self.healthy:
+            samples.clear()  # back from silence, or a new process: no rhythm in that gap
+            self.by_arrival = False
+            samples.append(stats.uptime)
+            return restarted
+        if not self.by_arrival and stats.uptime == self.uptime and stats.uptime == samples[-1]:
+            self.by_arrival = True  # uptime stood still: fall back to arrivals
+            samples.clear()
+            samples.append(self.last_stats_at)
+        samples.append(stats.at if self.by_arrival else stats.uptime)
+        learnt = typical_step(samples)
+        if learnt is not None:
+            self.interval = min(MAX_INTERVAL, max(MIN_INTERVAL, learnt))
+        return False
+
+
+def typical_step(samples: deque[float] | list[float]) -> float | None:
+    """The typical step between the distinct levels of ``samples``; None before one is seen.
+
+    Sorted, the samples of a server sending every I seconds step by I, however
+    many racing tasks sent them and in whatever order they arrived. Steps under
+    ``SAME_MOMENT`` are one tick sent twice and teach nothing; of the rest the
+    upper quartile is taken, so that a raced tick slipping past that bound
+    cannot shorten the interval, nor one lagging tick among many stretch it.
+    """
+    values = sorted(samples)
+    steps = [b - a for a, b in itertools.pairwise(values) if b - a >= SAME_MOMENT]
+    if len(steps) < 2:
+        return steps[0] if steps else None
+    return statistics.quantiles(steps, n=4, method="inclusive")[2]
+
+
+def app_clients(servers: Iterable[ServerState], admin_namespace: str) -> int:
+    """The application's clients: every view's figure, as ``watch`` prints it.
+
+    The engine clients of the servers still reporting, less the admin
+    connections (this monitor's own included), which are not the application's.
+    """
+    return sum(s.app_clients(admin_namespace) for s in servers if s.healthy)
 
 
 class ServerRegistry:

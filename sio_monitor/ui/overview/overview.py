@@ -153,7 +153,7 @@ class OverviewPanel(QWidget):
             silent = server.silent_for(now)
             if healthy:
                 healthy_servers += 1
-                clients += server.clients_count
+                clients += server.app_clients(self._bridge.admin_namespace)
             offset = topology.clock_of(server)
             _set_row(
                 self.servers,

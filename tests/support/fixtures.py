@@ -1,0 +1,31 @@
+"""Pytest fixtures for the real servers of ``tests/support``: import the ones a module needs.
+
+Each yields a started server and kills it after the test. A missing runtime
+(Node, Redis) skips with what to install, except under CI (``CI=true``), where
+it fails (:func:`require`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from tests.support.sync_server import SyncServer
+
+
+def require(reason: str | None) -> None:
+    """Skip locally, saying what to install, when ``reason`` is set; fail under CI."""
+    if reason is None:
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def sync_server() -> Iterator[SyncServer]:
+    """Flask-SocketIO (threading) with sync ``instrument()``, 50 clients, 2 s stats."""
+    with SyncServer(clients=50, stats_interval=2.0) as server:
+        yield server  # type: ignore[misc]
