@@ -16,6 +16,9 @@ TRANSPORT_CHOICES: dict[str, tuple[str, ...]] = {
     "both": ("polling", "websocket"),
 }
 
+#: Socket.IO parsers a server may use; a client must use the same one (net/parsers).
+PARSER_CHOICES = ("default", "msgpack")
+
 DEFAULT_PATH = "/socket.io"
 DEFAULT_ADMIN_NAMESPACE = "/admin"
 
@@ -36,6 +39,7 @@ class ConnectionSettings:
     ca_file: str | None = None
     headers: dict[str, str] = field(default_factory=dict, repr=False)  # may carry tokens
     connect_timeout: float = 10.0
+    parser: str = "default"  # one of PARSER_CHOICES
 
     @property
     def transports(self) -> list[str]:
@@ -75,6 +79,8 @@ class ConnectionSettings:
             raise SettingsError(
                 f"Unknown transport {self.transport!r}: use websocket, polling or both."
             )
+        if self.parser not in PARSER_CHOICES:
+            raise SettingsError(f"Unknown parser {self.parser!r}: use default or msgpack.")
         for name in self.headers:
             if not name or any(c in name for c in " :\r\n"):
                 raise SettingsError(f"The header name {name!r} is not a valid HTTP header name.")

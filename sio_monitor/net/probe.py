@@ -35,6 +35,7 @@ from sio_monitor.domain.emit.probe_events import (
 from sio_monitor.domain.emit.probe_settings import ProbeSettings
 from sio_monitor.domain.events import FailureKind
 from sio_monitor.net.certificates import PROBE_SECRETS
+from sio_monitor.net.eio3 import SocketIO2Mixin, engineio_3_session
 from sio_monitor.net.engine import MAX_MESSAGE_BYTES
 from sio_monitor.net.failures import (
     NAMESPACE_FAILURE,
@@ -42,8 +43,8 @@ from sio_monitor.net.failures import (
     describe_connect_error,
     diagnose_transport_failure,
 )
+from sio_monitor.net.parsers import serializer_for
 from sio_monitor.net.teardown import abandon
-from sio_monitor.net.wire_codec import WirePacket
 
 log = logging.getLogger(__name__)
 
@@ -63,14 +64,6 @@ class EmitError(RuntimeError):
     """An emit that cannot go out; the message is the sentence to show."""
 
 
-def protocol_mismatch_message(where: str) -> str:
-    return (
-        f"The server at {where} speaks Engine.IO 3 (Socket.IO 2.x), which SIO Monitor does not: "
-        "it supports Socket.IO 3 and 4 servers (Engine.IO 4). "
-        "Upgrade the server to Socket.IO 3 or later."
-    )
-
-
 class _AckAwareClient(socketio.AsyncClient):
     """A client that tells its handlers whether the server asked for an ack.
 
@@ -81,10 +74,29 @@ class _AckAwareClient(socketio.AsyncClient):
     """
 
     ack_requested = False
+    #: A CONNECT came back without a sid: a Socket.IO 2 server, whose later messages this
+    #: client would misread (its binary frames carry a type byte), so they are not read.
+    socketio_2_seen = False
 
     async def _handle_event(self, namespace: str, ack_id: int | None, data: list[Any]) -> None:
         self.ack_requested = ack_id is not None
         await super()._handle_event(namespace, ack_id, data)
+
+    async def _handle_connect(self, namespace: str | None, data: Any) -> None:
+        if not isinstance(self, SocketIO2Mixin) and not (isinstance(data, dict) and "sid" in data):
+            self.socketio_2_seen = True  # connect() ends now: the probe starts over as 2
+            self.failed_namespaces = list(self.connection_namespaces)
+            self._connect_event.set()
+            return
+        await super()._handle_connect(namespace, data)
+
+    async def _handle_eio_message(self, data: Any) -> None:
+        if not self.socketio_2_seen:
+            await super()._handle_eio_message(data)
+
+
+class _AckAwareSocketIO2Client(SocketIO2Mixin, _AckAwareClient):
+    """The same, talking to a Socket.IO 2 server (see net/eio3)."""
 
 
 class ProbeClient:
@@ -113,21 +125,30 @@ class ProbeClient:
         self._refusals: dict[str, str] = {}
         self._held: list[ProbeEventReceived] | None = None  # a connect() is under way
         self._closing = False
-        self._sio = _AckAwareClient(
+        #: The server's Socket.IO major version once connected: 2, or 4 for 3 and 4 alike.
+        self.socketio_version: int | None = None
+        self._sio = self._make_client(socketio_2=False)
+
+    def _make_client(self, *, socketio_2: bool) -> _AckAwareClient:
+        """A python-socketio client for the server's protocol, with the probe's handlers."""
+        settings = self.settings
+        client_class = _AckAwareSocketIO2Client if socketio_2 else _AckAwareClient
+        sio = client_class(
             reconnection=settings.reconnection,
             reconnection_delay=settings.reconnection_delay,
             reconnection_delay_max=settings.reconnection_delay_max,
             handle_sigint=False,
             ssl_verify=settings.verify_tls,
-            http_session=self._make_http_session,
-            serializer=WirePacket,
+            http_session=functools.partial(self._make_http_session, engineio_3=socketio_2),
+            serializer=serializer_for(settings.parser),
             websocket_extra_options={"max_msg_size": MAX_MESSAGE_BYTES},
         )
         for ns in settings.namespaces:
-            self._sio.on("connect", functools.partial(self._on_connect, ns), namespace=ns)
-            self._sio.on("disconnect", functools.partial(self._on_disconnect, ns), namespace=ns)
-            self._sio.on("connect_error", functools.partial(self._on_refused, ns), namespace=ns)
-            self._sio.on("*", functools.partial(self._on_event, ns), namespace=ns)
+            sio.on("connect", functools.partial(self._on_connect, ns), namespace=ns)
+            sio.on("disconnect", functools.partial(self._on_disconnect, ns), namespace=ns)
+            sio.on("connect_error", functools.partial(self._on_refused, ns), namespace=ns)
+            sio.on("*", functools.partial(self._on_event, ns), namespace=ns)
+        return sio
 
     # --- public ------------------------------------------------------------------
 
@@ -152,6 +173,20 @@ class ProbeClient:
         return connected
 
     async def _attempt(self) -> bool:
+        """Connect; a Socket.IO 2 server is found on the way and connected to as such."""
+        connected = await self._attempt_once()
+        if connected is not None:
+            return connected
+        await self._abandon()
+        if self._held is not None:
+            self._held.clear()  # heard through the wrong protocol: not what the server sent
+        self._sio = self._make_client(socketio_2=True)
+        again = await self._attempt_once()
+        return bool(again)
+
+    async def _attempt_once(self) -> bool | None:
+        """True or False as ``connect`` returns; None for a Socket.IO 2 server met as 3+."""
+        socketio_2 = isinstance(self._sio, SocketIO2Mixin)
         try:
             await asyncio.wait_for(
                 self._sio.connect(
@@ -172,10 +207,15 @@ class ProbeClient:
             return self._fail(*describe_connect_error(settings, "timed out", None))
         except (socketio.exceptions.ConnectionError, ValueError, OSError) as exc:
             await self._abandon()
+            if not socketio_2 and self._sio.socketio_2_seen:
+                return None
+            foreign = any(text in str(exc) for text in _FOREIGN_HANDSHAKE)
+            if not socketio_2 and foreign and await self._speaks_engineio_3():
+                return None
             return self._fail(*await self._diagnose(str(exc)))
-        if self._speaks_socketio_2():
-            await self._abandon()
-            return self._fail(FailureKind.PROTOCOL, protocol_mismatch_message(self.settings.where))
+        if not socketio_2 and self._speaks_socketio_2():
+            return None
+        self.socketio_version = 2 if socketio_2 else 4
         self._announce_connected(again=False)
         return True
 
@@ -304,8 +344,6 @@ class ProbeClient:
     async def _diagnose(self, error: str) -> tuple[FailureKind, str]:
         if NAMESPACE_FAILURE in error:
             return FailureKind.CREDENTIALS, self._refusal_sentence()
-        if any(text in error for text in _FOREIGN_HANDSHAKE) and await self._speaks_engineio_3():
-            return FailureKind.PROTOCOL, protocol_mismatch_message(self.settings.where)
         return await diagnose_transport_failure(
             self.settings.connection_settings(), error, secrets=PROBE_SECRETS
         )
@@ -341,15 +379,18 @@ class ProbeClient:
             return False
         return _EIO3_PAYLOAD.match(head) is not None
 
-    def _make_http_session(self) -> aiohttp.ClientSession:
+    def _make_http_session(self, *, engineio_3: bool = False) -> aiohttp.ClientSession:
         """Headers as session defaults reach every request: the handshake on either
-        transport and each later poll, which python-engineio would otherwise send bare."""
+        transport and each later poll, which python-engineio would otherwise send bare.
+        ``engineio_3``: websockets frame binary as Engine.IO 3 does."""
         ssl_option: ssl.SSLContext | bool = True
         if not self.settings.verify_tls:
             ssl_option = False
         elif self.settings.ca_file:
             ssl_option = ssl.create_default_context(cafile=self.settings.ca_file)
         connector = aiohttp.TCPConnector(ssl=ssl_option)
+        if engineio_3:
+            return engineio_3_session(headers=self.settings.headers, connector=connector)
         return aiohttp.ClientSession(headers=self.settings.headers, connector=connector)
 
     def _announce_connected(self, *, again: bool) -> None:
@@ -361,6 +402,13 @@ class ProbeClient:
         connected = "Connected again" if again else "Connected"
         where = self.settings.where
         message = f"{connected} to {where} as {self.sid} over {self.transport}{on}."
+        if self.socketio_version == 2:
+            message += " The server speaks Socket.IO 2 (Engine.IO 3)"
+            message += (
+                ", which takes no auth payload: the auth given was not sent."
+                if self.settings.auth is not None
+                else "."
+            )
         self._set_state(ProbeState.CONNECTED, message)
 
     async def _abandon(self) -> None:

@@ -18,7 +18,12 @@ from typing import Any, TextIO
 from sio_monitor.domain.emit.emit_args import guess_argument, json_error, preview, to_jsonable
 from sio_monitor.domain.emit.probe_events import EmitResult
 from sio_monitor.domain.emit.probe_settings import ProbeSettings
-from sio_monitor.domain.settings import DEFAULT_PATH, TRANSPORT_CHOICES, SettingsError
+from sio_monitor.domain.settings import (
+    DEFAULT_PATH,
+    PARSER_CHOICES,
+    TRANSPORT_CHOICES,
+    SettingsError,
+)
 from sio_monitor.net.probe import RESERVED_EVENTS, EmitError, ProbeClient
 from sio_monitor.terminal import (
     EXIT_NO_ACK,
@@ -34,7 +39,7 @@ SHOWN_PER_ARGUMENT = 2000
 
 EXIT_CODES = (
     "exit codes: 0 sent (and acked when asked), 2 refused by the server or a mistyped "
-    "command line, 3 unreachable or timed out, 4 not a Socket.IO 3/4 server, "
+    "command line, 3 unreachable or timed out, 4 a protocol or parser mismatch, "
     "5 no ack within the timeout"
 )
 
@@ -62,6 +67,12 @@ def build_parser() -> argparse.ArgumentParser:
         choices=sorted(TRANSPORT_CHOICES),
         default="websocket",
         help="websocket, polling, or both (polling then upgrade); default %(default)s",
+    )
+    parser.add_argument(
+        "--parser",
+        choices=PARSER_CHOICES,
+        default="default",
+        help="the server's Socket.IO parser: default (JSON) or msgpack; default %(default)s",
     )
     parser.add_argument("--ack", action="store_true", help="ask for an ack and print its reply")
     parser.add_argument(
@@ -113,6 +124,7 @@ def settings_from_arguments(args: argparse.Namespace) -> ProbeSettings:
         ca_file=args.ca_file,
         connect_timeout=args.timeout,
         reconnection=False,  # one shot: a lost connection is a failure, not a wait
+        parser=args.parser,
     ).validated()
 
 
@@ -133,7 +145,9 @@ async def run_emit(
         if not await client.connect():
             print(client.failure_message, file=err)
             return exit_code_for(client.failure)
-        sid, transport = client.sid, client.transport
+        sid, transport, version = client.sid, client.transport, client.socketio_version
+        if version == 2 and settings.auth is not None and not as_json:
+            print("The server speaks Socket.IO 2, which takes no auth payload: not sent.", file=err)
         try:
             result = await client.emit(
                 namespace, event, values, ack_timeout=settings.connect_timeout if ack else None
@@ -151,6 +165,7 @@ async def run_emit(
             "args": to_jsonable(list(values)),
             "sid": sid,
             "transport": transport,
+            "socketIO": "2" if version == 2 else "3+",
             "acked": result.acked,
             "reply": to_jsonable(list(result.reply)) if result.acked else None,
             "rttMs": result.rtt_ms,

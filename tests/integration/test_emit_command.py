@@ -18,7 +18,7 @@ import pytest
 
 from sio_monitor.domain.settings import SettingsError
 from sio_monitor.terminal.emit import build_parser, settings_from_arguments
-from tests.integration.probe_servers import DENIED, node_probe_server, python_probe_server
+from tests.integration.probe_servers import DENIED, python_probe_server
 from tests.integration.test_admin_client import free_port
 
 RUN_TIMEOUT = 60.0
@@ -177,13 +177,3 @@ def test_emit_runs_without_qt() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
-
-
-@pytest.mark.network
-@pytest.mark.node
-def test_socket_io_2_server_exits_4_naming_the_versions() -> None:
-    with node_probe_server("--v2") as peer:
-        code, out, err = asyncio.run(emit_command(peer.url, "echo", "--ack"))
-    assert code == 4 and out == ""
-    assert "speaks Engine.IO 3 (Socket.IO 2.x)" in err
-    assert "Socket.IO 3 and 4 servers (Engine.IO 4)" in err

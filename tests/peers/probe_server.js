@@ -5,8 +5,8 @@
 //
 // Flags:
 //   --port N   0 = any free port (default)
-//   --v2       serve Socket.IO 2.5 (Engine.IO 3) instead of 4.x, to test the
-//              "wrong protocol version" message; only "echo" is served then
+//   --v2       serve Socket.IO 2.5 (Engine.IO 3) instead of 4.x: the same events, where
+//              whoami's auth is always {} (Socket.IO 2 has no auth payload)
 //
 // When listening it prints one line to stdout: {"port": N, "url": "http://127.0.0.1:N"}.
 //
@@ -87,12 +87,42 @@ function wireNamespace(nsp) {
 }
 
 function serveV2(httpServer) {
-  const io = require("socket.io-v2")(httpServer);
+  const io = require("socket.io-v2")(httpServer, { maxHttpBufferSize: 4e6 });
+  io.engine.on("headers", (_headers, req) => countRequest(req));
   for (const name of NAMESPACES) {
-    io.of(name).on("connection", (socket) => {
+    const nsp = io.of(name);
+    nsp.on("connection", (socket) => {
+      socket.emit("welcome", nsp.name, socket.id, Buffer.from([...Array(256).keys()]), {
+        nested: Buffer.from([0, 255]),
+      });
       socket.on("echo", (...args) => {
         const ack = typeof args[args.length - 1] === "function" ? args.pop() : null;
         if (ack) ack(...args);
+      });
+      socket.on("whoami", (ack) => {
+        const { headers, query } = socket.handshake;
+        ack({
+          headers,
+          query,
+          auth: {},
+          transport: socket.conn.transport.name,
+          requests: requests.get(socket.conn.id) ?? { total: 0, withHeader: 0 },
+        });
+      });
+      socket.on("kick", () => socket.disconnect());
+      // Socket.IO 2 has no emit timeout: a timer stands in for it.
+      socket.on("ask", (event, ...rest) => {
+        const ack = typeof rest[rest.length - 1] === "function" ? rest.pop() : () => {};
+        let answered = false;
+        const timer = setTimeout(() => {
+          answered = true;
+          ack("no reply");
+        }, ASK_TIMEOUT_MS);
+        socket.emit(event, ...rest, (...reply) => {
+          if (answered) return;
+          clearTimeout(timer);
+          ack(reply);
+        });
       });
     });
   }

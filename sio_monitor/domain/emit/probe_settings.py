@@ -42,6 +42,7 @@ class ProbeSettings:
     reconnection: bool = True
     reconnection_delay: float = 1.0
     reconnection_delay_max: float = 5.0
+    parser: str = "default"  # a key of PARSER_CHOICES: the server's Socket.IO parser
 
     def __repr__(self) -> str:
         # Tokens live in auth, headers and query: a log line shows their names only.
@@ -79,12 +80,15 @@ class ProbeSettings:
         parts = urlsplit(self.url)
         return urlunsplit((parts.scheme, parts.netloc, "/", urlencode(self.query_pairs()), ""))
 
-    def handshake_url(self, transport: str | None = None, masked: bool = False) -> str:
+    def handshake_url(
+        self, transport: str | None = None, masked: bool = False, engine_io: int = 4
+    ) -> str:
         """The first URL requested, built by python-engineio's rule (query, transport, EIO).
 
         ``transport`` defaults to the first one tried. Each request also carries
         a ``t`` cache-busting timestamp, which is left out of the preview.
         ``masked``: secret query values shown as ``MASK``, for the screen.
+        ``engine_io``: 3 for a Socket.IO 2 server (which polls in base64 text, ``b64=1``).
         """
         first = transport or TRANSPORT_CHOICES[self.transport][0]
         parts = urlsplit(self.url)
@@ -97,8 +101,10 @@ class ProbeSettings:
             for name, value in self.query_pairs()
         )
         sep = "&" if query else ""
+        tail = "&b64=1" if engine_io == 3 and first == "polling" else ""
         return (
-            f"{scheme}://{parts.netloc}/{self.path.strip('/')}/?{query}{sep}transport={first}&EIO=4"
+            f"{scheme}://{parts.netloc}/{self.path.strip('/')}/?{query}{sep}"
+            f"transport={first}&EIO={engine_io}{tail}"
         )
 
     def connection_settings(self) -> ConnectionSettings:
@@ -111,6 +117,7 @@ class ProbeSettings:
             ca_file=self.ca_file,
             headers=dict(self.headers),
             connect_timeout=self.connect_timeout,
+            parser=self.parser,
         )
 
     # --- validation --------------------------------------------------------------
