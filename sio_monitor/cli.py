@@ -35,6 +35,7 @@ sub-commands:
   record URL      record every event to a file without a window (sio-monitor record --help)
   exporter URL... serve the live figures to Prometheus (sio-monitor exporter --help)
   load URL        run virtual Socket.IO users on Locust, then a summary (sio-monitor load --help)
+  run FILE...     run scenario files (*.sio.yaml) and report each step (sio-monitor run --help)
 
 The admin password is read from the {PASSWORD_VARIABLE} environment variable, never
 from the command line, where other users of the machine could read it.
@@ -287,6 +288,15 @@ def _run_load(argv: Sequence[str]) -> int:
     return load.run(parser, args)
 
 
+def _run_scenarios(argv: Sequence[str]) -> int:
+    from sio_monitor.terminal import run
+
+    parser = run.build_parser()
+    args = parser.parse_args(argv)
+    _configure_logging(args.verbose, quiet=logging.CRITICAL)  # failures are said per step
+    return run.run(parser, args)
+
+
 def _run_exporter(argv: Sequence[str]) -> int:
     from sio_monitor.terminal import exporter
 
@@ -331,6 +341,7 @@ SUBCOMMANDS: dict[str, Callable[[Sequence[str]], int]] = {
     "record": _run_record,
     "exporter": _run_exporter,
     "load": _run_load,
+    "run": _run_scenarios,
 }
 
 
