@@ -22,6 +22,7 @@ from typing import Any, NamedTuple
 
 import msgspec
 
+from sio_monitor.domain.alerts import AlertChanged
 from sio_monitor.domain.emit.emit_args import (
     BINARY_KEY,
     LITERAL_KEY,
@@ -302,6 +303,8 @@ class EntryMaker:
             elif isinstance(event, PayloadRejected):
                 text = event.describe()
                 self._plain(out, event.at, Kind.REJECTED, "", "", text)
+            elif isinstance(event, AlertChanged):
+                self._plain(out, event.at, Kind.ALERT, "", "", event.message)
             elif isinstance(event, AllSocketsReceived):
                 live.clear()
                 live.update((s.nsp, s.id) for s in event.sockets)

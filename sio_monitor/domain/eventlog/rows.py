@@ -44,6 +44,7 @@ class Kind(enum.IntEnum):
     CONNECTION = 10
     PROBE_STATE = 11
     REJECTED = 12
+    ALERT = 13
 
 
 #: The direction column: a short word per kind.
@@ -61,6 +62,7 @@ KIND_LABELS: dict[Kind, str] = {
     Kind.CONNECTION: "monitor",
     Kind.PROBE_STATE: "probe",
     Kind.REJECTED: "rejected",
+    Kind.ALERT: "alert",
 }
 KIND_TIPS: dict[Kind, str] = {
     Kind.EVENT_IN: "a socket emitted this event to the server",
@@ -76,6 +78,7 @@ KIND_TIPS: dict[Kind, str] = {
     Kind.CONNECTION: "the monitor's admin connection changed state",
     Kind.PROBE_STATE: "the probe connection changed state",
     Kind.REJECTED: "a malformed admin payload was dropped",
+    Kind.ALERT: "an alert rule fired or cleared",
 }
 #: Kinds whose payload is a JSON array of arguments (and whose size means something).
 ARGUMENT_KINDS = frozenset(
@@ -86,7 +89,7 @@ KIND_GROUPS: tuple[tuple[Kind, ...], ...] = (
     (Kind.EVENT_IN, Kind.EVENT_OUT),
     (Kind.CONNECT, Kind.DISCONNECT, Kind.JOIN, Kind.LEAVE),
     (Kind.PROBE_OUT, Kind.PROBE_IN, Kind.PROBE_ACK, Kind.PROBE_TIMEOUT),
-    (Kind.CONNECTION, Kind.PROBE_STATE, Kind.REJECTED),
+    (Kind.CONNECTION, Kind.PROBE_STATE, Kind.REJECTED, Kind.ALERT),
 )
 
 
@@ -100,6 +103,7 @@ PLAIN_LABELS: dict[Kind, str] = {
     Kind.CONNECTION: "Message",
     Kind.PROBE_STATE: "Message",
     Kind.REJECTED: "Rejected",
+    Kind.ALERT: "Alert",
 }
 
 

@@ -254,7 +254,11 @@ class MainWindow(QMainWindow):
         self.connect_requested.emit(settings)
 
     def _profile_chosen(self, profile: Profile) -> None:
-        """A profile carries the probe's settings too: the emit console takes them."""
+        """A profile carries the probe's settings too: the emit console takes them.
+
+        Its alert rules are kept under its name, so the tab's alerts learn it too.
+        """
+        (self.connect_target or self.current).alerts.use_profile(profile.name, profile.admin.url)
         probe = profile.probe_settings()
         if probe is not None:
             missing = [s for s in profile.missing_secrets() if s.startswith("probe.")]

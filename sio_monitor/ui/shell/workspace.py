@@ -17,6 +17,7 @@ from sio_monitor.domain.events import ConnectionChanged, ConnectionState, Payloa
 from sio_monitor.domain.settings import ConnectionSettings
 from sio_monitor.qt.probe_session import ProbeSession
 from sio_monitor.qt.session import MonitorSession
+from sio_monitor.ui.alerts.alerts_controller import AlertsController
 from sio_monitor.ui.charts.charts import ThroughputCharts
 from sio_monitor.ui.connection.reconnect_banner import ReconnectBanner
 from sio_monitor.ui.emit.emit_console import EmitConsole
@@ -73,6 +74,12 @@ class Workspace(QWidget):
         self.emit_console = EmitConsole(self.session, self.probe, self.explorer.runner, parent=self)
         self.event_log = EventLogPanel(parent=self)
         self.event_log.attach(self.session, self.probe)
+        self.alerts = AlertsController(
+            self.session.bridge, self.event_log.model.add_admin, parent=self
+        )
+        overview_layout = self.overview.layout()
+        if overview_layout is not None:  # the alerts' line sits over the overview
+            overview_layout.insertWidget(0, self.alerts.line)  # type: ignore[attr-defined]
         self.tabs = QTabWidget(self, objectName="mainTabs")
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.overview, "&Overview")
@@ -95,6 +102,8 @@ class Workspace(QWidget):
         self.session.bridge.connection_changed.connect(self._connection_changed)
         self.session.bridge.payload_rejected.connect(self._payload_rejected)
         self.session.bridge.notice.connect(self.status_message)
+        self.alerts.status_message.connect(self.status_message)
+        self.probe.events_arrived.connect(self.alerts.note_probe)
 
     # --- what the window asks -------------------------------------------------------------
 
@@ -106,6 +115,7 @@ class Workspace(QWidget):
 
     def remember(self, settings: ConnectionSettings) -> None:
         self.settings = settings
+        self.alerts.connected_to(settings)
         self.state_changed.emit(self)
 
     def show_state(self, state: ConnectionState, message: str) -> None:
