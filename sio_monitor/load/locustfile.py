@@ -254,8 +254,13 @@ class _Reporter:
             window = _window(times, self.previous.get((name, method), {}))
             self.previous[(name, method)] = times
             timed = entry.num_requests - entry.num_none_requests
+            # Locust keeps times rounded (two significant digits past 100 ms): a rounded
+            # percentile may pass the exact maximum, which it never is.
+            top = float(entry.max_response_time)
             p50, p95, p99 = (
-                float(calculate_response_time_percentile(times, timed, p)) if timed > 0 else None
+                min(float(calculate_response_time_percentile(times, timed, p)), top)
+                if timed > 0
+                else None
                 for p in PERCENTILES
             )
             entries.append(

@@ -38,6 +38,7 @@ from sio_monitor.ui.charts.chart_controls import ChartControls
 from sio_monitor.ui.charts.chart_grid import TITLES, ChartGrid
 from sio_monitor.ui.charts.chart_plot import DARK, LIGHT, ChartTheme
 from sio_monitor.ui.charts.chart_tables import ReasonsTable, TopEventsTable
+from sio_monitor.ui.charts.overlays import ChartOverlay, merge_overlays
 
 REDRAW_HZ = 10
 #: With the live edge unchanged (it normally moves every second), data arriving
@@ -65,6 +66,8 @@ class ThroughputCharts(QWidget):
         self.sampler = ChartSampler()
         self.reader = SeriesReader()
         self.picked: dict[str, int] = {}  # event name -> colour slot
+        #: Curves from outside the admin stream on the same time axis (a load run's figures).
+        self.overlays: list[ChartOverlay] = []
         self._rates_seen: Rates = bridge.rates
         self._frozen_end: int | None = None
         self._last_end: int | None = None
@@ -256,7 +259,11 @@ class ThroughputCharts(QWidget):
             tuple(self.picked.items()),
             reasons,
         )
-        fresh_key = (self._bridge.applied_events, self.sampler.version)
+        fresh_key = (
+            self._bridge.applied_events,
+            self.sampler.version,
+            *(overlay.version for overlay in self.overlays),
+        )
         unchanged = view_key == self._view_key and (
             self.paused
             or fresh_key == self._fresh_key
@@ -281,6 +288,7 @@ class ThroughputCharts(QWidget):
             self.window,
             time.monotonic(),
         )
+        merge_overlays(self.overlays, plan, data, end, self.window)
         for key, plot in self.plots.items():
             plot.set_series(plan[key], data)
         self.plots[REASONS].set_note(reasons.note, reasons.detail)

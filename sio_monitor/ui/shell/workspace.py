@@ -22,6 +22,7 @@ from sio_monitor.ui.charts.charts import ThroughputCharts
 from sio_monitor.ui.connection.reconnect_banner import ReconnectBanner
 from sio_monitor.ui.emit.emit_console import EmitConsole
 from sio_monitor.ui.explorer.explorer import TopologyExplorer
+from sio_monitor.ui.load.load_panel import LoadPanel, probe_target
 from sio_monitor.ui.log.event_log_view import EventLogPanel
 from sio_monitor.ui.overview.overview import OverviewPanel
 
@@ -33,7 +34,7 @@ STATE_COLOURS = {
     ConnectionState.DISCONNECTED: "#757575",
     ConnectionState.IDLE: "#757575",
 }
-VIEW_NAMES = ("overview", "topology", "throughput", "emit", "log")
+VIEW_NAMES = ("overview", "topology", "throughput", "emit", "log", "load")
 IDLE_MESSAGE = "Not connected. Press Ctrl+K to connect to a server."
 #: Splitters whose positions are remembered, by the object name given to each here.
 SPLITTER_SETTINGS = "workspace/splitters/"
@@ -87,6 +88,10 @@ class Workspace(QWidget):
         self.tabs.addTab(self.charts, "T&hroughput")
         self.tabs.addTab(self.emit_console, "&Emit")
         self.tabs.addTab(self.event_log, "&Log")
+        self.load_panel = LoadPanel(
+            self.charts, lambda: probe_target(self.probe.settings, self.settings), self
+        )
+        self.tabs.addTab(self.load_panel, "Loa&d")
         self.reconnect_banner = ReconnectBanner(self.session, self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -98,7 +103,11 @@ class Workspace(QWidget):
         self.explorer.status_message.connect(self.status_message)
         self.emit_console.status_message.connect(self.status_message)
         self.event_log.status_message.connect(self.status_message)
+        self.load_panel.status_message.connect(self.status_message)
         self.event_log.show_socket.connect(self._show_socket)
+        self.overview.show_view.connect(
+            lambda name: self.show_view(name) if name in VIEW_NAMES else None
+        )
         self.session.bridge.connection_changed.connect(self._connection_changed)
         self.session.bridge.payload_rejected.connect(self._payload_rejected)
         self.session.bridge.notice.connect(self.status_message)

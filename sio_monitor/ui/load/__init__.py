@@ -1,0 +1,1 @@
+"""The Load panel: virtual users against the connection's server, figures beside its own."""
