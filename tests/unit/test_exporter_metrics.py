@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import io
+
 from prometheus_client.openmetrics.exposition import generate_latest
 from prometheus_client.registry import CollectorRegistry
 
 from sio_monitor.domain import events as ev
 from sio_monitor.domain.monitor_state import MonitorState
+from sio_monitor.domain.settings import ConnectionSettings
 from sio_monitor.domain.throughput.rates import OTHER
 from sio_monitor.domain.throughput.totals import Totals
+from sio_monitor.terminal import Feed
+from sio_monitor.terminal.exporter import ExporterTarget
 from sio_monitor.terminal.exporter_metrics import COUNTERS, GAUGES, MonitorCollector
+from sio_monitor.terminal.watch import Tally, watch_line
 
 NOW = 1_800_000_000.0
 
@@ -117,3 +123,26 @@ def test_gauges_read_the_state_at_scrape_time() -> None:
     assert samples[("sio_server_stats_age_seconds", server)] == 60
     families = {name for name, _ in samples} | {name + "_total" for name in COUNTERS}
     assert set(GAUGES) - {"sio_namespace_rooms"} <= families
+
+
+def test_the_exporter_serves_the_figures_watch_prints() -> None:
+    """One feed, read by ``watch``'s line and by the exporter's collector: the same numbers."""
+    target = ExporterTarget("t", ConnectionSettings("http://127.0.0.1:1"), io.StringIO())
+    feed = target.feed = Feed(target.settings, clock=lambda: NOW)
+    connected = ev.ConnectionChanged(ev.ConnectionState.CONNECTED, "Connected.", NOW)
+    buckets = (ev.AggregatedBucket(NOW - 1, "rawConnection", 3),)
+    for event in (connected, ev.ConfigReceived(frozenset(), NOW), stats(NOW, 9, buckets)):
+        feed._receive(event)
+    tally = Tally()
+    batch = feed.take()
+    tally.note(batch, "/admin")
+    target.totals.note(batch)
+    line = watch_line(feed, tally, 2.0, 2.0)
+    samples = scrape(MonitorCollector(lambda: [target], clock=lambda: NOW))
+    server = (("server_id", "web-1"), ("target", "t"))
+    assert samples[("sio_server_clients", server)] == line["clients"] == 8
+    for nsp, sockets in line["sockets"].items():
+        assert samples[("sio_namespace_sockets", (("namespace", nsp), ("target", "t")))] == sockets
+    assert samples[("sio_connections_total", server)] == line["connects"] == 3
+    assert samples[("sio_monitor_dropped_payloads_total", (("target", "t"),))] == 0
+    assert samples[("sio_monitor_connected", (("target", "t"),))] == 1
