@@ -23,6 +23,7 @@ from sio_monitor.domain.settings import (
     ConnectionSettings,
     SettingsError,
 )
+from sio_monitor.net import lifeline
 
 PASSWORD_VARIABLE = "SIO_MONITOR_PASSWORD"
 
@@ -354,6 +355,8 @@ def _configure_logging(verbose: bool, quiet: int = logging.WARNING) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == lifeline.BOOTSTRAP_ARGUMENT:  # a frozen bundle starting a child
+        return lifeline.bootstrap(argv[1:])
     if argv and argv[0] in ("gui",):
         argv = argv[1:]
     if argv and argv[0] in SUBCOMMANDS:

@@ -13,6 +13,8 @@ import sys
 
 from PySide6.QtCore import QObject, QProcess
 
+from sio_monitor.net import lifeline
+
 
 def demo_server_command() -> tuple[str, list[str]]:
     """The program and leading arguments that run ``sio-monitor demo-server``.
@@ -45,9 +47,11 @@ class DemoServerProcess(QObject):
         """Start the server; return its ``url``, ``admin_namespace``, ``username``, ``password``."""
         self._ready = asyncio.get_running_loop().create_future()
         program, leading = demo_server_command()
-        self._process.start(
-            program, [*leading, "demo-server", "--json", "--port", "0", *self._args]
+        # Tied to the app: the server ends with it even when the app is killed.
+        tied = lifeline.command(
+            [program, *leading, "demo-server", "--json", "--port", "0", *self._args]
         )
+        self._process.start(tied[0], tied[1:])
         try:
             self.info = await asyncio.wait_for(self._ready, self.START_TIMEOUT)
         except TimeoutError:
