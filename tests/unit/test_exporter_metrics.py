@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 
 from prometheus_client.openmetrics.exposition import generate_latest
 from prometheus_client.registry import CollectorRegistry
@@ -11,7 +12,7 @@ from sio_monitor.domain import events as ev
 from sio_monitor.domain.monitor_state import MonitorState
 from sio_monitor.domain.settings import ConnectionSettings
 from sio_monitor.domain.throughput.rates import OTHER
-from sio_monitor.domain.throughput.totals import Totals
+from sio_monitor.domain.throughput.totals import MAX_SERVERS, Totals
 from sio_monitor.terminal import Feed
 from sio_monitor.terminal.exporter import ExporterTarget
 from sio_monitor.terminal.exporter_metrics import COUNTERS, GAUGES, MonitorCollector
@@ -146,3 +147,12 @@ def test_the_exporter_serves_the_figures_watch_prints() -> None:
     assert samples[("sio_connections_total", server)] == line["connects"] == 3
     assert samples[("sio_monitor_dropped_payloads_total", (("target", "t"),))] == 0
     assert samples[("sio_monitor_connected", (("target", "t"),))] == 1
+
+
+def test_server_ids_past_the_cap_count_as_other() -> None:
+    totals = Totals("/admin")
+    for number in range(MAX_SERVERS + 5):
+        bucket = ev.AggregatedBucket(NOW, "rawConnection", 1)
+        totals.note([replace(stats(NOW, buckets=(bucket,)), server_id=f"node-{number}")])
+    assert len(totals.server_ids()) == MAX_SERVERS + 1
+    assert totals.server_count("rawConnection", OTHER) == 5

@@ -6,8 +6,8 @@ instead. ``Totals`` folds the same batches as the monitor state, counting
 exactly what ``watch`` counts between two lines (events by their arrival,
 connections and disconnections from the servers' one-second buckets, the
 monitor's own admin namespace left out), and never forgets. Memory is fixed:
-past a cap, new event names and disconnection reasons count under
-``(other)``.
+past a cap, new event names, disconnection reasons and server ids count
+under ``(other)``.
 """
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ from sio_monitor.domain.throughput.rates import NO_REASON, OTHER
 MAX_EVENT_KEYS = 2000
 #: Distinct (server, reason) pairs of disconnections counted apart.
 MAX_REASON_KEYS = 256
+#: Distinct server ids counted apart (python nodes take a new id at every restart).
+MAX_SERVERS = 64
 #: Bucket types of the servers' stats that are summed per server.
 SERVER_COUNTS = ("bytesIn", "bytesOut", "packetsIn", "packetsOut", "rawConnection")
 
@@ -59,6 +61,7 @@ class Totals:
     #: Times the admin connection was lost and retried.
     losses: int = 0
     _state: ConnectionState | None = None
+    _servers_seen: set[str] = field(default_factory=set)
 
     def note(self, batch: Iterable[DomainEvent]) -> None:
         """Count one batch, the one just applied to the monitor state."""
@@ -89,6 +92,10 @@ class Totals:
 
     def _stats(self, event: ServerStatsReceived) -> None:
         server = event.server_id
+        if server not in self._servers_seen:
+            if len(self._servers_seen) >= MAX_SERVERS:
+                server = OTHER
+            self._servers_seen.add(server)
         for bucket in event.aggregated:
             if bucket.type in SERVER_COUNTS:
                 key = (bucket.type, server)
