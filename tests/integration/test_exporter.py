@@ -1,12 +1,13 @@
 """``sio-monitor exporter`` scraped by a real Prometheus, checked against the server's own truth.
 
-The demo server (python-socketio with ``instrument()``) runs in this process
-with plain clients; the exporter runs as the real command in a child process;
-Debian's Prometheus scrapes it every 500 ms. What Prometheus's query API
-returns must equal what the server itself holds: engine clients, sockets per
-namespace, and events counted one by one (each acked by the server). Every
-wait is for Prometheus to agree, polled through its API, with a timeout only
-to fail.
+Each flavour (the demo server, python-socketio with ``instrument()``, in this
+process; the Node peer, socket.io 4 with admin-ui) gets plain clients; the
+exporter runs as the real command in a child process; Debian's Prometheus
+scrapes it every 500 ms. What Prometheus's query API returns must equal what
+the server itself holds: engine clients, sockets per namespace, events counted
+one by one (each acked by the server), connections and disconnections (with
+their reasons from Node). Every wait is for Prometheus to agree, polled through
+its API, with a timeout only to fail.
 """
 
 from __future__ import annotations
@@ -16,13 +17,16 @@ import contextlib
 import os
 import re
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 
 import pytest
 import socketio
 
 from sio_monitor.net.demo import DemoServer
 from tests.integration.prometheus_server import PrometheusServer, require_prometheus
+from tests.integration.test_snapshot_watch import require_node
+from tests.peers.launch import NodePeer, fetch_truth
 from tests.unit.test_metrics_packaging import dashboard_queries
 
 pytestmark = pytest.mark.network
@@ -30,14 +34,50 @@ pytestmark = pytest.mark.network
 AGREEMENT_TIMEOUT = 30.0
 
 
-def engine_clients(server: DemoServer) -> int:
-    """The server's engine connections, its admin ones left out (as the exporter counts)."""
-    admin = server.sio.manager.rooms.get(server.admin_namespace, {}).get(None, {})
-    return len(server.sio.eio.sockets) - len(admin)
+@dataclass
+class Served:
+    """A server under test and its own truth, whichever flavour it is."""
+
+    flavour: str
+    url: str
+    clients: Callable[[], Awaitable[int]]  # engine clients, the admin connections left out
+    sockets: Callable[[str], Awaitable[int]]  # sockets of a namespace
+    call: str  # an event the server acks (its reply is its count)
 
 
-def sockets_in(server: DemoServer, nsp: str) -> int:
-    return len(server.sio.manager.rooms.get(nsp, {}).get(None, {}))
+@contextlib.asynccontextmanager
+async def serving(flavour: str) -> AsyncIterator[Served]:
+    if flavour == "python":
+        server = DemoServer(clients=0, auth=False, stats_interval=0.5)
+        # python-engineio counts a closed connection until its service task reaps it, within
+        # one ping timeout: a short one lets the server's own count follow the churn soon.
+        server.sio.eio.ping_timeout = 2
+        await server.start()
+
+        async def python_clients() -> int:
+            admin = server.sio.manager.rooms.get(server.admin_namespace, {}).get(None, {})
+            return len(server.sio.eio.sockets) - len(admin)
+
+        async def python_sockets(nsp: str) -> int:
+            return len(server.sio.manager.rooms.get(nsp, {}).get(None, {}))
+
+        try:
+            yield Served("python", server.url, python_clients, python_sockets, "whoami")
+        finally:
+            await server.stop()
+        return
+    require_node()
+    with NodePeer("admin_server.js") as peer:
+
+        async def node_sockets(nsp: str) -> int:
+            truth = await fetch_truth(peer.url)
+            return len(truth["namespaces"].get(nsp, {}).get("sockets", []))
+
+        async def node_clients() -> int:  # each test client joins one namespace only
+            truth = await fetch_truth(peer.url)
+            return sum(len(state["sockets"]) for state in truth["namespaces"].values())
+
+        yield Served("node", peer.url, node_clients, node_sockets, "echo")
 
 
 @contextlib.asynccontextmanager
@@ -70,18 +110,21 @@ async def exporter_child(url: str) -> AsyncIterator[str]:
 
 
 async def agree(
-    prometheus: PrometheusServer, expression: str, truth: Callable[[], float], what: str
+    prometheus: PrometheusServer,
+    expression: str,
+    truth: Callable[[], Awaitable[float]] | float,
+    what: str,
 ) -> None:
     """Poll Prometheus until ``expression`` equals the truth; fail with both after the timeout."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + AGREEMENT_TIMEOUT
-    seen: float | None = None
     while True:
         seen = await asyncio.to_thread(prometheus.value, expression)
-        if seen is not None and seen == truth():
+        wanted = truth if isinstance(truth, int | float) else await truth()
+        if seen is not None and seen == wanted:
             return
         if loop.time() > deadline:
-            raise AssertionError(f"{what}: Prometheus says {seen}, the server {truth()}")
+            raise AssertionError(f"{what}: Prometheus says {seen}, the server {wanted}")
         await asyncio.sleep(0.25)  # polling an outside process's API, no event to await
 
 
@@ -91,55 +134,52 @@ async def connect(url: str, nsp: str) -> socketio.AsyncClient:
     return client
 
 
-def test_prometheus_scrapes_the_servers_truth() -> None:
+@pytest.mark.parametrize("flavour", ["python", pytest.param("node", marks=pytest.mark.node)])
+def test_prometheus_scrapes_the_servers_truth(flavour: str) -> None:
     require_prometheus()
 
     async def main() -> None:
-        server = DemoServer(clients=0, auth=False, stats_interval=0.5)
-        # python-engineio counts a closed connection until its service task reaps it, within
-        # one ping timeout: a short one lets the server's own count follow the churn soon.
-        server.sio.eio.ping_timeout = 2
-        await server.start()
-        clients: list[socketio.AsyncClient] = []
-        try:
-            clients += await asyncio.gather(*(connect(server.url, "/") for _ in range(6)))
-            clients += await asyncio.gather(*(connect(server.url, "/chat") for _ in range(9)))
-            async with exporter_child(server.url) as address:
-                prometheus = PrometheusServer([address])
-                await asyncio.to_thread(prometheus.start)
-                try:
-                    await check(server, prometheus, clients)
-                finally:
-                    await asyncio.to_thread(prometheus.stop)
-        finally:
-            await asyncio.gather(*(c.disconnect() for c in clients), return_exceptions=True)
-            await server.stop()
+        async with serving(flavour) as served:
+            clients: list[socketio.AsyncClient] = []
+            try:
+                clients += await asyncio.gather(*(connect(served.url, "/") for _ in range(6)))
+                clients += await asyncio.gather(*(connect(served.url, "/chat") for _ in range(9)))
+                async with exporter_child(served.url) as address:
+                    prometheus = PrometheusServer([address])
+                    await asyncio.to_thread(prometheus.start)
+                    try:
+                        await check(served, prometheus, clients)
+                    finally:
+                        await asyncio.to_thread(prometheus.stop)
+            finally:
+                await asyncio.gather(*(c.disconnect() for c in clients), return_exceptions=True)
 
     asyncio.run(main())
 
 
 async def check(
-    server: DemoServer, prometheus: PrometheusServer, clients: list[socketio.AsyncClient]
+    served: Served, prometheus: PrometheusServer, clients: list[socketio.AsyncClient]
 ) -> None:
-    target = f'target="{server.url}"'
-    await agree(prometheus, f"sio_monitor_connected{{{target}}}", lambda: 1, "connected")
-    await agree(prometheus, f"sio_server_up{{{target}}}", lambda: 1, "server up")
+    target = f'target="{served.url}"'
+    await agree(prometheus, f"sio_monitor_connected{{{target}}}", 1, "connected")
+    await agree(prometheus, f"sio_server_up{{{target}}}", 1, "server up")
     clients_total = f"sum(sio_server_clients{{{target}}})"
-    await agree(prometheus, clients_total, lambda: engine_clients(server), "clients")
-    assert engine_clients(server) == 15
+    await agree(prometheus, clients_total, served.clients, "clients")
+    assert await served.clients() == 15
     for nsp in ("/", "/chat"):
         series = f'sio_namespace_sockets{{{target},namespace="{nsp}"}}'
-        await agree(prometheus, series, lambda nsp=nsp: sockets_in(server, nsp), f"sockets {nsp}")
+        await agree(prometheus, series, lambda nsp=nsp: served.sockets(nsp), f"sockets {nsp}")
 
     # A counted event: every call is acked by the server, so the acks are its own count.
-    root = clients[:6]
     acked = 0
     for _ in range(7):
-        replies = await asyncio.gather(*(c.call("whoami", timeout=10) for c in root))
-        acked += sum(1 for reply in replies if reply and reply.get("sid"))
+        replies = await asyncio.gather(
+            *(c.call(served.call, "hi", timeout=10) for c in clients[:6])
+        )
+        acked += sum(1 for reply in replies if reply)
     assert acked == 42
-    whoami = f'sio_events_received_total{{{target},namespace="/",event="whoami"}}'
-    await agree(prometheus, whoami, lambda: acked, "whoami events")
+    counted = f'sio_events_received_total{{{target},namespace="/",event="{served.call}"}}'
+    await agree(prometheus, counted, acked, f"{served.call} events")
 
     # Churn: a third leave; the clients and /chat's sockets follow the server down.
     gone = f"sum(sio_disconnections_total{{{target}}})"
@@ -147,19 +187,29 @@ async def check(
     leaving = clients[9:]
     await asyncio.gather(*(c.disconnect() for c in leaving))
     del clients[9:]
-    await agree(prometheus, clients_total, lambda: 9, "clients after churn")
-    assert engine_clients(server) == 9
-    await agree(prometheus, gone, lambda: closed + len(leaving), "engine connections closed")
+    await agree(prometheus, clients_total, 9, "clients after churn")
+    assert await served.clients() == 9
+    await agree(prometheus, gone, closed + len(leaving), "engine connections closed")
+    reasons = {
+        series["metric"]["reason"]
+        for series in await asyncio.to_thread(
+            prometheus.query, f"sum by (reason) (sio_disconnections_total{{{target}}})"
+        )
+    }
+    # Node names each disconnection's reason; python-socketio gives none.
+    assert (reasons == {"(no reason given)"}) == (served.flavour == "python"), reasons
     chat = f'sio_namespace_sockets{{{target},namespace="/chat"}}'
-    await agree(prometheus, chat, lambda: sockets_in(server, "/chat"), "sockets /chat after churn")
+    await agree(prometheus, chat, lambda: served.sockets("/chat"), "sockets /chat after churn")
 
-    # Counters: three newcomers, whom /chat announces to those already there (user_joined:
-    # events the server sends). What the servers reported before counts from the baseline.
+    # Counters: three newcomers; what the servers reported before counts from the baseline.
     connections = f"sum(sio_connections_total{{{target}}})"
     before = await asyncio.to_thread(prometheus.value, connections)
     assert before is not None and before >= 1  # this exporter's own admin connection at least
-    clients += await asyncio.gather(*(connect(server.url, "/chat") for _ in range(3)))
-    await agree(prometheus, connections, lambda: before + 3, "engine connections opened")
+    clients += await asyncio.gather(*(connect(served.url, "/chat") for _ in range(3)))
+    await agree(prometheus, connections, before + 3, "engine connections opened")
+    # Events the server sends: python's /chat announces newcomers; Node broadcasts on request.
+    if served.flavour == "node":
+        assert await clients[0].call("broadcast", ("", "news", {"n": 1}), timeout=10)
     await check_dashboard(prometheus)
 
 
