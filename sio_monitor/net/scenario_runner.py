@@ -129,6 +129,10 @@ class ScenarioRunner:
         sink: Sink | None = None,
         on_step: Callable[[StepResult], None] | None = None,
         on_step_started: Callable[[int, str, int], None] | None = None,
+        admin_missing: str = (
+            "No admin connection: add admin: {user: NAME} to the file "
+            "(the password comes from SIO_MONITOR_PASSWORD)."
+        ),
     ) -> None:
         self.scenario = scenario
         self.target = target or scenario.target or ""
@@ -137,6 +141,7 @@ class ScenarioRunner:
         self._sink = sink
         self._on_step = on_step
         self._on_started = on_step_started
+        self._admin_missing = admin_missing
         self._probes: dict[str, ProbeClient] = {}
         self._inboxes: dict[str, _Inbox] = {name: _Inbox() for name in scenario.clients}
         self._number = 0
@@ -440,10 +445,7 @@ class ScenarioRunner:
 
     async def _admin_expect(self, step: AdminExpect, outcome: StepResult) -> None:
         if self.admin is None:
-            raise StepFailedError(
-                "No admin connection: add admin: {user: NAME} to the file "
-                "(the password comes from SIO_MONITOR_PASSWORD)."
-            )
+            raise StepFailedError(self._admin_missing)
         step = _rendered_admin(step, self.variables)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + step.within

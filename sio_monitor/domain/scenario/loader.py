@@ -17,7 +17,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import yaml
 
 from sio_monitor.domain.scenario.matching import OPERATORS, TYPE_NAMES, is_operator, pattern_error
@@ -103,6 +102,8 @@ def parse_scenario(
     locate = functools.partial(_locate, root, source)
     if not isinstance(data, dict):
         raise locate((), "expected a mapping with name, clients and steps at the top.")
+    import jsonschema  # here, not at import: the window builds this view before it needs it
+
     validator = jsonschema.Draft202012Validator(schema())
     error = jsonschema.exceptions.best_match(validator.iter_errors(data))
     if error is not None:
@@ -157,7 +158,7 @@ _JSON_TYPES = {
 }
 
 
-def _explain(error: jsonschema.ValidationError) -> tuple[Path_, str]:
+def _explain(error: Any) -> tuple[Path_, str]:
     """Where the schema refused the file, and what it expected there, in a sentence."""
     where: Path_ = tuple(error.absolute_path)
     instance, kind = error.instance, error.validator

@@ -25,6 +25,7 @@ from sio_monitor.ui.explorer.explorer import TopologyExplorer
 from sio_monitor.ui.load.load_panel import LoadPanel, probe_target
 from sio_monitor.ui.log.event_log_view import EventLogPanel
 from sio_monitor.ui.overview.overview import OverviewPanel
+from sio_monitor.ui.scenarios.scenarios_panel import ScenariosPanel, history_emits
 
 STATE_COLOURS = {
     ConnectionState.CONNECTED: "#2e7d32",
@@ -34,7 +35,7 @@ STATE_COLOURS = {
     ConnectionState.DISCONNECTED: "#757575",
     ConnectionState.IDLE: "#757575",
 }
-VIEW_NAMES = ("overview", "topology", "throughput", "emit", "log", "load")
+VIEW_NAMES = ("overview", "topology", "throughput", "emit", "log", "load", "scenarios")
 IDLE_MESSAGE = "Not connected. Press Ctrl+K to connect to a server."
 #: Splitters whose positions are remembered, by the object name given to each here.
 SPLITTER_SETTINGS = "workspace/splitters/"
@@ -92,6 +93,15 @@ class Workspace(QWidget):
             self.charts, lambda: probe_target(self.probe.settings, self.settings), self
         )
         self.tabs.addTab(self.load_panel, "Loa&d")
+        self.scenarios = ScenariosPanel(
+            self.session,
+            emits=lambda: history_emits(self.emit_console),
+            probe_settings=lambda: probe_target(self.probe.settings, self.settings),
+            default_target=lambda: self.settings.url if self.settings is not None else None,
+            log_probe=self.event_log.model.add_probe,
+            parent=self,
+        )
+        self.tabs.addTab(self.scenarios, "S&cenarios")
         self.reconnect_banner = ReconnectBanner(self.session, self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -104,6 +114,7 @@ class Workspace(QWidget):
         self.emit_console.status_message.connect(self.status_message)
         self.event_log.status_message.connect(self.status_message)
         self.load_panel.status_message.connect(self.status_message)
+        self.scenarios.status_message.connect(self.status_message)
         self.event_log.show_socket.connect(self._show_socket)
         self.overview.show_view.connect(
             lambda name: self.show_view(name) if name in VIEW_NAMES else None

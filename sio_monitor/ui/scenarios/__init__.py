@@ -1,0 +1,1 @@
+"""The Scenarios view of a connection: write, check and run scripted Socket.IO checks."""
