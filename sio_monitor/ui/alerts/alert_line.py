@@ -1,9 +1,10 @@
 """The line over the overview that says which alerts fire, and opens the rules.
 
 It is always there, quiet and grey while nothing fires (so the rules are one
-click away), red with the firing rules' sentences when something does. The
-sentences hold names from the network (namespaces, event names), so they are
-shown as plain text.
+click away), red with the firing rules' sentences when something does, unless
+the overview's attention line (which names everything wrong in one place)
+already names them: then this line only counts them. The sentences hold names
+from the network (namespaces, event names), so they are shown as plain text.
 """
 
 from __future__ import annotations
@@ -40,15 +41,21 @@ class AlertLine(QFrame):
         layout.addWidget(self.button)
         self.show_alerts([], 0)
 
-    def show_alerts(self, firing: list[AlertChanged], rules: int) -> None:
-        if firing:
+    def show_alerts(
+        self, firing: list[AlertChanged], rules: int, *, said_above: bool = False
+    ) -> None:
+        """Show what fires; ``said_above``: the attention line names them, this line counts."""
+        noun = "rule" if rules == 1 else "rules"
+        if firing and not said_above:
             self.setStyleSheet(FIRING_STYLE)
             lines = [alert.message for alert in firing]
             self.text.setText("\n".join(lines))
             return
         self.setStyleSheet(QUIET_STYLE)
-        if rules:
-            noun = "rule" if rules == 1 else "rules"
+        if firing:
+            count = f"{len(firing)} alert{'s' if len(firing) > 1 else ''}"
+            self.text.setText(f"{count} firing, named above ({rules} {noun} watched).")
+        elif rules:
             self.text.setText(f"No alert firing ({rules} {noun} watched).")
         else:
             self.text.setText("No alert rules: add one to be told when a figure crosses a line.")

@@ -2,9 +2,10 @@
 
 The rules are read from the same ``MonitorState`` the views show (through the
 bridge), so an alert says what the overview and the charts say. When a rule
-fires or clears, the controller says so in three places: the line over the
-overview, the desktop (a tray notification where there is a tray), and the
-event log, as a row of its own. Rules are saved per profile, or per server
+fires or clears, the controller says so in three places: at the top of the
+overview (the overview's attention line when it has one, which links to the
+log, else the alerts' own line), the desktop (a tray notification where there
+is a tray), and the event log, as a row of its own. Rules are saved per profile, or per server
 for a connection made without one, and follow the connection tab when it
 connects elsewhere.
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Protocol
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QWidget
@@ -28,6 +30,16 @@ from sio_monitor.ui.alerts.notifier import AlertNotifier
 
 #: Milliseconds between two judgements of the rules.
 EVALUATE_MS = 1000
+#: The keys of the alerts' items on the overview's attention line.
+ATTENTION_PREFIX = "alert:"
+
+
+class Attention(Protocol):
+    """The overview's attention line, as far as alerts use it."""
+
+    def add_item(self, key: str, text: str, target: str = "") -> None: ...
+
+    def remove_item(self, key: str) -> None: ...
 
 
 class AlertsController(QObject):
@@ -43,10 +55,12 @@ class AlertsController(QObject):
         *,
         store: AlertStore | None = None,
         clock: Callable[[], float] = time.time,
+        attention: Attention | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.bridge = bridge
+        self.attention = attention
         self.store = store or AlertStore()
         self.engine = AlertEngine()
         self.clock = clock
@@ -129,6 +143,12 @@ class AlertsController(QObject):
         return changes
 
     def _say(self, change: AlertChanged) -> None:
+        if self.attention is not None:
+            key = f"{ATTENTION_PREFIX}{change.rule.id}"
+            if change.firing:
+                self.attention.add_item(key, change.message, "log")
+            else:
+                self.attention.remove_item(key)
         if self._log is not None:
             self._log([change])
         self.notifier.notify(change, self.where)
@@ -136,7 +156,9 @@ class AlertsController(QObject):
         self.alert_changed.emit(change)
 
     def _show(self) -> None:
-        self.line.show_alerts(self.engine.firing(), len(self.engine.rules))
+        self.line.show_alerts(
+            self.engine.firing(), len(self.engine.rules), said_above=self.attention is not None
+        )
 
     # --- editing ------------------------------------------------------------------------------
 

@@ -76,12 +76,14 @@ class Workspace(QWidget):
         self.emit_console = EmitConsole(self.session, self.probe, self.explorer.runner, parent=self)
         self.event_log = EventLogPanel(parent=self)
         self.event_log.attach(self.session, self.probe)
+        attention = getattr(self.overview, "attention", None)  # the overview's line, if any
         self.alerts = AlertsController(
-            self.session.bridge, self.event_log.model.add_admin, parent=self
+            self.session.bridge, self.event_log.model.add_admin, attention=attention, parent=self
         )
         overview_layout = self.overview.layout()
-        if overview_layout is not None:  # the alerts' line sits over the overview
-            overview_layout.insertWidget(0, self.alerts.line)  # type: ignore[attr-defined]
+        if overview_layout is not None:  # the alerts' line: at the top, under the attention line
+            at = overview_layout.indexOf(attention) + 1 if attention is not None else 0
+            overview_layout.insertWidget(at, self.alerts.line)  # type: ignore[attr-defined]
         self.tabs = QTabWidget(self, objectName="mainTabs")
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.overview, "&Overview")
