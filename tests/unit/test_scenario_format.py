@@ -242,3 +242,48 @@ def test_counts_exact_and_ranges() -> None:
     at_least = Count.of({"min": 2})
     assert at_least is not None and at_least.holds(5) and not at_least.holds(1)
     assert Count.of({"min": 1, "max": 3}).describe() == "1 to 3"  # type: ignore[union-attr]
+
+
+def test_the_readme_example_of_the_format_loads() -> None:
+    readme = (EXAMPLES.parent / "README.md").read_text("utf-8")
+    section = readme.split("The format, with every kind of step:", 1)[1]
+    text = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    scenario = parse_scenario(text)
+    kinds = {type(step).__name__ for step in walk(scenario.steps)}
+    assert kinds == {
+        "Connect", "Emit", "Expect", "AdminExpect", "Wait", "Repeat", "Disconnect",
+        "ExpectDisconnect",
+    }  # fmt: skip
+
+
+def test_the_emit_history_becomes_a_scenario_that_loads() -> None:
+    from sio_monitor.domain.emit.emit_requests import ROUTE_ROOM, ArgSpec, EmitRequest
+    from sio_monitor.domain.emit.probe_settings import ProbeSettings
+    from sio_monitor.domain.scenario.from_emits import SavedEmit, scenario_from_emits
+
+    settings = ProbeSettings(
+        "http://127.0.0.1:3000", namespaces=("/chat",), auth={"token": "t0p"},
+        headers={"X-Api-Key": "k3y"}, query={"user": "ann"},
+    )  # fmt: skip
+    text = scenario_from_emits(
+        [
+            SavedEmit(EmitRequest("join", "/chat", (ArgSpec("string", "lobby"),), ack=True),
+                      ({"ok": True},)),
+            SavedEmit(EmitRequest("ping", "/", (ArgSpec("binary_hex", "00ff"),
+                                                ArgSpec("string", "{{who}}")))),
+            SavedEmit(EmitRequest("shout", "/chat", route=ROUTE_ROOM, target="lobby")),
+        ],
+        settings,
+    )  # fmt: skip
+    assert "t0p" not in text and "k3y" not in text  # secrets stay out of the file
+    scenario = parse_scenario(text)
+    assert scenario.target == "http://127.0.0.1:3000"
+    client = scenario.clients["probe"]
+    assert client.namespaces == ("/chat", "/") and client.query == {"user": "ann"}
+    assert set(scenario.variables) == {"who", "auth_token", "header_x_api_key"}
+    steps = scenario.steps
+    assert [type(s).__name__ for s in steps] == ["Connect", "Emit", "Emit", "Disconnect"]
+    join, ping = steps[1], steps[2]
+    assert isinstance(join, Emit) and join.ack is not None and join.ack.expect == [{"ok": True}]
+    assert isinstance(ping, Emit) and ping.namespace == "/"
+    assert ping.args == [b"\x00\xff", "{{who}}"]
