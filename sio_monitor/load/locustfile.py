@@ -35,10 +35,12 @@ import socketio
 from locust import User, constant, constant_pacing, events, task
 from locust.env import Environment
 from locust.exception import StopUser
-from locust.stats import calculate_response_time_percentile
+from locust.stats import StatsError, calculate_response_time_percentile
 
 from sio_monitor.domain.load.figures import ACK, CONNECT, EMIT, PERCENTILES, RECEIVED
 from sio_monitor.domain.load.plan import PLAN_VARIABLE, LoadPlan
+from sio_monitor.domain.scenario import load_scenario
+from sio_monitor.load.scenario_steps import ScenarioPass
 
 STATS_FD_VARIABLE = "SIO_MONITOR_LOAD_STATS_FD"
 LIFELINE_FD_VARIABLE = "SIO_MONITOR_LOAD_LIFELINE_FD"
@@ -55,6 +57,12 @@ def _plan() -> LoadPlan | None:
 
 
 PLAN = _plan()
+SCENARIO = load_scenario(PLAN.scenario) if PLAN is not None and PLAN.scenario else None
+
+
+def serializer(parser: str) -> str:
+    """python-socketio's sync client's ``serializer`` for the server's parser."""
+    return "msgpack" if parser == "msgpack" else "default"
 
 
 class LoadError(Exception):
@@ -78,7 +86,7 @@ def _describe(error: BaseException) -> str:
 class SocketIOLoadUser(User):
     """One virtual client: connect with the probe's options, emit on a pace, listen."""
 
-    if PLAN is not None and PLAN.event is not None:
+    if PLAN is not None and (PLAN.event is not None or PLAN.scenario):
         wait_time = constant_pacing(PLAN.every)
     else:
         wait_time = constant(1.0)
@@ -91,9 +99,11 @@ class SocketIOLoadUser(User):
         probe = PLAN.probe
         self.namespace = probe.namespaces[0]
         self.stopping = False
+        self.scenario_pass: ScenarioPass | None = None
         self.client = socketio.Client(
             reconnection=False,
             handle_sigint=False,
+            serializer=serializer(probe.parser),
             ssl_verify=probe.verify_tls,
             request_timeout=probe.connect_timeout,
         )
@@ -104,6 +114,8 @@ class SocketIOLoadUser(User):
     # --- Locust's hooks ------------------------------------------------------------
 
     def on_start(self) -> None:
+        if SCENARIO is not None:
+            return  # each pass of the scenario connects its own clients
         self._connect()
         if self.plan.event is not None:
             # Locust starts a second's worth of users at the same instant, and a fixed
@@ -114,11 +126,19 @@ class SocketIOLoadUser(User):
 
     def on_stop(self) -> None:
         self.stopping = True
+        if self.scenario_pass is not None:
+            self.scenario_pass.close()
         if self.client.connected:
             self.client.disconnect()
 
     @task
     def act(self) -> None:
+        if SCENARIO is not None:
+            self.scenario_pass = ScenarioPass(
+                SCENARIO, self.plan.probe.url, self._fire, serializer(self.plan.probe.parser)
+            )
+            self.scenario_pass.run()
+            return
         if not self.client.connected and not self._connect():
             return
         plan = self.plan
@@ -283,7 +303,7 @@ class _Reporter:
             {
                 "kind": error.method,
                 "name": error.name,
-                "error": error.to_name(),
+                "error": StatsError.parse_error(error.error),
                 "count": error.occurrences,
             }
             for error in list(runner.stats.errors.values())

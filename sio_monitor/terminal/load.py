@@ -21,7 +21,12 @@ from typing import Any, TextIO
 from sio_monitor.domain.emit.emit_args import json_error
 from sio_monitor.domain.load.figures import ACK, CONNECT, EMIT, LoadFigures, Snapshot
 from sio_monitor.domain.load.plan import MAX_DURATION, MAX_USERS, LoadPlan
-from sio_monitor.domain.settings import DEFAULT_PATH, TRANSPORT_CHOICES, SettingsError
+from sio_monitor.domain.settings import (
+    DEFAULT_PATH,
+    PARSER_CHOICES,
+    TRANSPORT_CHOICES,
+    SettingsError,
+)
 from sio_monitor.load.runner import LoadRun
 from sio_monitor.net.probe import RESERVED_EVENTS
 from sio_monitor.terminal.emit import settings_from_arguments as probe_from_arguments
@@ -99,6 +104,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="websocket, polling, or both (default %(default)s)",
     )
     parser.add_argument(
+        "--parser",
+        choices=PARSER_CHOICES,
+        default="default",
+        help="the server's Socket.IO parser: default (JSON) or msgpack; default %(default)s",
+    )
+    parser.add_argument(
         "--timeout", type=float, default=10.0, metavar="S", help="connect timeout (default 10)"
     )
     parser.add_argument("--path", default=DEFAULT_PATH, help="Socket.IO path (default %(default)s)")
@@ -121,10 +132,6 @@ def plan_from_arguments(args: argparse.Namespace) -> LoadPlan:
             raise SettingsError(f"--args: {error.message}")
         parsed = json.loads(args.args)
         values = tuple(parsed) if isinstance(parsed, list) else (parsed,)
-    if args.scenario is not None:
-        raise SettingsError(
-            "--scenario is not supported yet: use --event with --every and --ack for now."
-        )
     return LoadPlan(
         probe=probe_from_arguments(args),
         users=args.users,
@@ -135,6 +142,7 @@ def plan_from_arguments(args: argparse.Namespace) -> LoadPlan:
         every=args.every,
         ack=args.ack,
         ack_timeout=args.ack_timeout,
+        scenario=args.scenario,
         processes=args.processes,
     ).validated()
 

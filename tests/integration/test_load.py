@@ -247,3 +247,86 @@ def test_a_killed_load_command_leaves_no_locust_process(peer: NodePeer) -> None:
         command.wait(TIMEOUT)
         if command.stderr is not None:
             command.stderr.close()
+
+
+SCENARIO = REPO / "tests" / "fixtures" / "load_echo.sio.yaml"
+
+
+def test_users_replay_a_scenarios_client_steps(peer: NodePeer) -> None:
+    async def scenario() -> tuple[LoadFigures, int]:
+        count = ServerCount()
+        await count.connect(peer.url)
+        collected = Collected(asyncio.get_running_loop())
+        plan = LoadPlan(
+            probe=ProbeSettings(url=peer.url, reconnection=False),
+            users=10,
+            spawn_rate=10,
+            duration=5,
+            every=1.0,
+            scenario=str(SCENARIO),
+        ).validated()
+        run = LoadRun(plan, collected.snapshot, collected.exit)
+        try:
+            run.start()
+            await asyncio.wait_for(collected.exited, TIMEOUT)
+            after = await count.until(lambda n: n == 0)
+        finally:
+            run.kill()
+            await count.client.disconnect()
+        return collected.figures, after
+
+    figures, after = asyncio.run(scenario())
+    assert after == 0
+    last = figures.last
+    assert last is not None
+    seen = {(entry.kind, entry.name): entry for entry in last.entries}
+    for key in (
+        (CONNECT, "user"),
+        (ACK, "join"),
+        (ACK, "echo"),
+        (ACK, "broadcast"),
+        ("expect", "news"),
+    ):
+        assert key in seen, key
+        assert seen[key].requests >= 10 and seen[key].failures == 0, seen[key]
+    assert last.errors == ()
+
+
+def test_a_failing_step_is_an_error_of_its_kind_and_the_pass_starts_again(
+    peer: NodePeer, tmp_path: Path
+) -> None:
+    failing = tmp_path / "failing.sio.yaml"
+    failing.write_text(
+        "name: wrong echo\n"
+        "clients: {user: {namespace: /}}\n"
+        "steps:\n"
+        "  - connect: [user]\n"
+        "  - emit: {client: user, event: echo, args: [1], ack: {within: 5, expect: [2]}}\n"
+        "  - emit: {client: user, event: echo, args: [3], ack: {within: 5}}\n"
+    )
+
+    async def scenario() -> LoadFigures:
+        collected = Collected(asyncio.get_running_loop())
+        plan = LoadPlan(
+            probe=ProbeSettings(url=peer.url, reconnection=False),
+            users=3,
+            spawn_rate=3,
+            duration=3,
+            every=0.5,
+            scenario=str(failing),
+        ).validated()
+        run = LoadRun(plan, collected.snapshot, collected.exit)
+        try:
+            run.start()
+            await asyncio.wait_for(collected.exited, TIMEOUT)
+        finally:
+            run.kill()
+        return collected.figures
+
+    last = asyncio.run(scenario()).last
+    assert last is not None
+    echo = last.entry(ACK)
+    assert echo is not None and echo.failures >= 3 and echo.failures == echo.requests
+    assert len(last.errors) == 1
+    assert last.errors[0].error.startswith("the ack did not match")
+    assert last.errors[0].count == echo.failures

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from sio_monitor.domain.emit.probe_settings import ProbeSettings
@@ -228,3 +230,16 @@ def test_the_command_line_becomes_a_plan() -> None:
     ):
         with pytest.raises(SettingsError, match=words):
             plan_from_arguments(parser.parse_args(["http://127.0.0.1:1", *bad]))
+
+
+def test_a_scenario_is_checked_before_the_run(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.sio.yaml"
+    broken.write_text("name: x\nclients: {a: {}}\nsteps:\n  - connect: [a]\n  - jump: 3\n")
+    with pytest.raises(SettingsError, match=r"The scenario cannot run: .*broken.sio.yaml:5"):
+        plan(scenario=str(broken)).validated()
+    good = tmp_path / "good.sio.yaml"
+    good.write_text("name: x\nclients: {a: {}}\nsteps:\n  - connect: [a]\n")
+    with pytest.raises(SettingsError, match="either a scenario or an event"):
+        plan(scenario=str(good), event="echo").validated()
+    made = plan(scenario=str(good)).validated()
+    assert "admin_expect steps are left out" in made.describe()

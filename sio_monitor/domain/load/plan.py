@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sio_monitor.domain.emit.probe_settings import ProbeSettings
+from sio_monitor.domain.scenario import ScenarioError, load_scenario
 from sio_monitor.domain.settings import SettingsError
 
 #: Every run is bounded: at most this many virtual users...
@@ -63,6 +64,13 @@ class LoadPlan:
             raise SettingsError(f"Worker processes must be between 1 and {MAX_PROCESSES}.")
         if self.event is not None and not self.event:
             raise SettingsError("The event name is empty.")
+        if self.scenario is not None:
+            if self.event is not None:
+                raise SettingsError("Give either a scenario or an event to emit, not both.")
+            try:
+                load_scenario(self.scenario)
+            except ScenarioError as exc:
+                raise SettingsError(f"The scenario cannot run: {exc}") from None
         return self
 
     @property
@@ -73,7 +81,10 @@ class LoadPlan:
     def describe(self) -> str:
         """What each user does, in a sentence."""
         if self.scenario:
-            return f"Each user runs the client steps of {self.scenario}."
+            return (
+                f"Each user runs the client steps of {self.scenario} over and over, one pass "
+                f"every {self.every:g} s at most (admin_expect steps are left out)."
+            )
         if self.event is None:
             return "Each user connects and listens."
         ack = f", waiting up to {self.ack_timeout:g} s for its ack" if self.ack else ""
@@ -96,6 +107,7 @@ class LoadPlan:
                     "verify_tls": probe.verify_tls,
                     "ca_file": probe.ca_file,
                     "connect_timeout": probe.connect_timeout,
+                    "parser": probe.parser,
                 },
                 "users": self.users,
                 "spawn_rate": self.spawn_rate,
