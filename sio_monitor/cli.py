@@ -19,6 +19,7 @@ from sio_monitor import __version__
 from sio_monitor.domain.settings import (
     DEFAULT_ADMIN_NAMESPACE,
     DEFAULT_PATH,
+    PARSER_CHOICES,
     TRANSPORT_CHOICES,
     ConnectionSettings,
     SettingsError,
@@ -59,6 +60,12 @@ def add_connection_arguments(parser: argparse.ArgumentParser) -> None:
         help="transports to use (default %(default)s)",
     )
     parser.add_argument(
+        "--parser",
+        choices=PARSER_CHOICES,
+        default="default",
+        help="the server's Socket.IO parser: default (JSON) or msgpack (default %(default)s)",
+    )
+    parser.add_argument(
         "--header",
         action="append",
         default=[],
@@ -92,6 +99,7 @@ def settings_from_arguments(args: argparse.Namespace, password: str) -> Connecti
         ca_file=args.ca_file,
         headers=headers,
         connect_timeout=args.timeout,
+        parser=getattr(args, "parser", "default"),
     ).validated()
 
 

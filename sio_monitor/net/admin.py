@@ -56,11 +56,16 @@ from sio_monitor.net.backoff import Backoff
 from sio_monitor.net.engine import MonitorClient, text_as_bytes_session
 from sio_monitor.net.failures import (
     CREDENTIAL_REFUSALS,
+    FOREIGN_HANDSHAKE,
     NAMESPACE_FAILURE,
+    closed_at_join_message,
     describe_connect_error,
     diagnose_transport_failure,
     not_instrumented_message,
+    socketio_2_message,
+    speaks_engineio_3,
 )
+from sio_monitor.net.parsers import other_parser, parser_mismatch_message, serializer_for
 from sio_monitor.net.teardown import SHUTDOWN_STEP_TIMEOUT, abandon
 
 log = logging.getLogger(__name__)
@@ -72,6 +77,8 @@ INSTRUMENTED_TIMEOUT = 5.0
 _CONNECT_FAILURES = (socketio.exceptions.ConnectionError, ValueError, OSError, TimeoutError)
 #: The engine's reason when the server said goodbye (a deploy closing its sockets).
 SERVER_DISCONNECT = "server disconnect"
+#: Seconds the other parser is given to join the admin namespace, when the chosen one failed.
+PARSER_CHECK_TIMEOUT = 5.0
 #: Share of the engine's allowance of silence that marks a loss as a hung server: the
 #: engine gives up only after all of it, a closed socket ends at once.
 STALL_SHARE = 0.9
@@ -114,6 +121,7 @@ class AdminClient:
             handle_sigint=False,
             ssl_verify=settings.verify_tls,
             http_session=self._make_http_session,
+            serializer=serializer_for(settings.parser),
         )
         ns = self._namespace
         self._sio.on("connect", self._on_connect, namespace=ns)
@@ -148,7 +156,11 @@ class AdminClient:
         try:
             await self._connect_once()
         except TimeoutError:
+            reached = self._sio.engine_connected
             await self._abandon()
+            if reached and await self._answers_in_other_parser():
+                self._fail(FailureKind.PROTOCOL, self._parser_sentence())
+                return False
             self._fail(
                 FailureKind.TIMEOUT,
                 f"No answer from {host}:{port} within {self.settings.connect_timeout:g} s. "
@@ -156,7 +168,21 @@ class AdminClient:
             )
             return False
         except (socketio.exceptions.ConnectionError, ValueError, OSError) as exc:
+            sio = self._sio
+            closed, socketio_2 = sio.closed_while_joining, sio.socketio_2_seen
             await self._abandon()
+            if socketio_2 or (
+                any(text in str(exc) for text in FOREIGN_HANDSHAKE)
+                and await speaks_engineio_3(self.settings, self._make_http_session())
+            ):
+                self._fail(FailureKind.PROTOCOL, socketio_2_message(f"{host}:{port}"))
+                return False
+            if closed:
+                if await self._answers_in_other_parser():
+                    self._fail(FailureKind.PROTOCOL, self._parser_sentence())
+                else:
+                    self._fail(FailureKind.PROTOCOL, closed_at_join_message(self.settings))
+                return False
             if NAMESPACE_FAILURE in str(exc):
                 kind, sentence = describe_connect_error(self.settings, str(exc), self._refusal)
             else:
@@ -164,6 +190,45 @@ class AdminClient:
             self._fail(kind, sentence)
             return False
         return True
+
+    async def _answers_in_other_parser(self) -> bool:
+        """Whether the admin namespace answers a client using the other parser.
+
+        A server reached but silent or closing at the namespace is most often
+        one whose parser is not the one chosen; one short attempt with the
+        other tells it apart from a server whose instrumentation failed.
+        """
+        settings = self.settings
+        other = MonitorClient(
+            reconnection=False,
+            handle_sigint=False,
+            ssl_verify=settings.verify_tls,
+            http_session=self._make_http_session,
+            serializer=serializer_for(other_parser(settings.parser)),
+        )
+        budget = max(1.0, min(settings.connect_timeout, PARSER_CHECK_TIMEOUT))
+        try:
+            await asyncio.wait_for(
+                other.connect(
+                    settings.url,
+                    headers=dict(settings.headers),
+                    auth=self._auth,
+                    transports=settings.transports,
+                    namespaces=[self._namespace],
+                    socketio_path=settings.path,
+                    wait_timeout=budget,
+                ),
+                budget,
+            )
+        except (*_CONNECT_FAILURES, TimeoutError):
+            return False
+        finally:
+            await abandon(other)
+        return True
+
+    def _parser_sentence(self) -> str:
+        host, port = self.settings.host_port
+        return parser_mismatch_message(f"{host}:{port}", self.settings.parser)
 
     async def _connect_once(self) -> None:
         await asyncio.wait_for(

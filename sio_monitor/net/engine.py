@@ -199,6 +199,46 @@ class MonitorClient(socketio.AsyncClient):  # type: ignore[misc]
     def _engineio_client_class(self) -> type[engineio.AsyncClient]:
         return WatchedEngineClient
 
+    # --- how a connect that reached the server ended: for the sentence that says why ---
+
+    #: The engine connected during the last ``connect`` (the server was reached).
+    engine_connected = False
+    #: The server closed the engine connection while the namespaces were being joined.
+    closed_while_joining = False
+    #: A CONNECT came back without a sid: a Socket.IO 2 server.
+    socketio_2_seen = False
+
+    async def connect(self, *args: Any, **kwargs: Any) -> None:
+        self.engine_connected = self.closed_while_joining = self.socketio_2_seen = False
+        await super().connect(*args, **kwargs)
+
+    async def _handle_eio_connect(self) -> None:
+        self.engine_connected = True
+        await super()._handle_eio_connect()
+
+    async def _handle_connect(self, namespace: str | None, data: Any) -> None:
+        if not (isinstance(data, dict) and "sid" in data):
+            # Socket.IO 3+ answers a CONNECT with the socket's own sid; Socket.IO 2 never does.
+            self.socketio_2_seen = True
+            self._give_up_joining()
+            return
+        await super()._handle_connect(namespace, data)
+
+    async def _handle_eio_disconnect(self, reason: Any = None) -> None:
+        if not self.connected and self.engine_connected and not self.failed_namespaces:
+            # Not our own disconnect after a refusal (the namespace is in failed_namespaces).
+            self.closed_while_joining = True
+            self._give_up_joining()
+        await super()._handle_eio_disconnect(reason)
+
+    def _give_up_joining(self) -> None:
+        """End ``connect``'s wait for the namespaces now, instead of at its timeout."""
+        self.failed_namespaces = [
+            n for n in self.connection_namespaces or [] if n not in self.namespaces
+        ]
+        if self._connect_event is not None:
+            self._connect_event.set()
+
     @property
     def stalled(self) -> bool:
         """The last connection ended because the server went silent past its ping timeout."""

@@ -9,8 +9,10 @@ the window and the command-line tools alike.
 from __future__ import annotations
 
 import asyncio
+import re
 import socket
 import ssl
+from dataclasses import dataclass
 
 import aiohttp
 
@@ -26,6 +28,8 @@ from sio_monitor.net.certificates import (
 CREDENTIAL_REFUSALS = ("invalid credentials", "authentication failed")
 #: What python-socketio says when the engine connected but a namespace refused us.
 NAMESPACE_FAILURE = "namespaces failed to connect"
+#: What python-engineio says when a polling handshake was not Engine.IO 4.
+FOREIGN_HANDSHAKE = ("OPEN packet not returned by server", "Unexpected response from server")
 #: What a server says when nothing serves the namespace asked for.
 NAMESPACE_REFUSALS = ("invalid namespace", "unable to connect")
 
@@ -168,6 +172,13 @@ async def diagnose_transport_failure(
             http.get(probe_url, headers=settings.headers, ssl=ssl_option) as response,
         ):
             status = response.status
+            answer = ProxyAnswer(
+                status,
+                response.reason or "",
+                response.headers.get("Server", ""),
+                response.headers.get("Content-Type", ""),
+                await response.content.read(HEAD_BYTES),
+            )
     except aiohttp.ClientConnectorCertificateError as exc:
         refused = exc.certificate_error
         sentence = await describe_untrusted_server(
@@ -183,15 +194,127 @@ async def diagnose_transport_failure(
         return FailureKind.UNREACHABLE, _handshake_failed(where, exc)
     except (aiohttp.ClientError, TimeoutError, OSError) as exc:
         return describe_connect_error(settings, str(exc) or error, None, secrets=secrets)
-    if status == 404:
-        return describe_connect_error(settings, "unexpected status code 404", None, secrets=secrets)
-    if status in (401, 403):
+    named = describe_proxy_answer(settings, answer)
+    if named is not None:
+        return named
+    return describe_connect_error(settings, error, None, secrets=secrets)
+
+
+#: Bytes of an answer's body read to tell an HTML page from a Socket.IO handshake.
+HEAD_BYTES = 512
+
+
+@dataclass(frozen=True)
+class ProxyAnswer:
+    """What answered the diagnostic handshake request: status, reason, Server, type, body head."""
+
+    status: int
+    reason: str
+    server: str
+    content_type: str
+    head: bytes
+
+    @property
+    def is_html(self) -> bool:
+        start = self.head.lstrip()[:15].lower()
+        return "text/html" in self.content_type.lower() or start.startswith(
+            (b"<!doctype", b"<html")
+        )
+
+
+#: What a proxy's gateway answers mean for the Socket.IO server behind it.
+_GATEWAY_MEANINGS = {
+    502: "so the Socket.IO server behind it is not answering (down, or not at the address "
+    "the proxy forwards to). Start the Socket.IO server, or fix the proxy's upstream address.",
+    503: "so the Socket.IO server behind it is unavailable (down, overloaded or in "
+    "maintenance). Connect again once it is back, or check the server behind the proxy.",
+    504: "so the Socket.IO server behind it did not answer the proxy in time. Check whether "
+    "that server is hung or overloaded, and the proxy's timeouts.",
+}
+
+
+def describe_proxy_answer(
+    settings: ConnectionSettings, answer: ProxyAnswer
+) -> tuple[FailureKind, str] | None:
+    """Name a proxy's answer (502/503/504, 401/403, an HTML page); None when it is not one."""
+    host, port = settings.host_port
+    where = f"{host}:{port}"
+    proxy = f"a proxy ({answer.server})" if answer.server else "a proxy"
+    title = f"{answer.status} {answer.reason}".strip()
+    if answer.status in _GATEWAY_MEANINGS:
         return (
             FailureKind.UNREACHABLE,
-            f"{where} answered HTTP {status}: a proxy or the server wants credentials "
+            f"{proxy[0].upper()}{proxy[1:]} at {where} answered {title}, "
+            f"{_GATEWAY_MEANINGS[answer.status]}",
+        )
+    if answer.status in (401, 403):
+        who = proxy if answer.server or answer.is_html else "a proxy or the server"
+        return (
+            FailureKind.UNREACHABLE,
+            f"{where} answered HTTP {answer.status}: {who} wants credentials "
             "before Socket.IO. Add the header it expects under Extra headers.",
         )
-    return describe_connect_error(settings, error, None, secrets=secrets)
+    if answer.status == 404:
+        return describe_connect_error(settings, "unexpected status code 404", None)
+    if answer.is_html:
+        return (
+            FailureKind.NOT_INSTRUMENTED,
+            f"{where} answered HTTP {answer.status} with an HTML page where Socket.IO was "
+            f"expected: a web server or proxy answers at the path {settings.path}, not Socket.IO. "
+            "Check the Socket.IO path and the proxy's location for it.",
+        )
+    return None
+
+
+def socketio_2_message(where: str) -> str:
+    """A Socket.IO 2 server met by the admin connection."""
+    return (
+        f"The server at {where} speaks Socket.IO 2 (Engine.IO 3): monitoring needs Socket.IO 3 "
+        "or newer, as @socket.io/admin-ui does. The emit console (sio-monitor emit) works "
+        "with it: use it to send and receive events."
+    )
+
+
+def closed_at_join_message(settings: ConnectionSettings) -> str:
+    """The server dropped the connection as the admin namespace was joined."""
+    host, port = settings.host_port
+    return (
+        f"The server at {host}:{port} closed the connection as the admin namespace "
+        f"{settings.admin_namespace} was joined: its admin instrumentation failed there. "
+        "Check the server's log; a known cause is @socket.io/cluster-adapter with "
+        "@socket.io/sticky, whose workers crash as soon as an admin connects."
+    )
+
+
+#: The start of an Engine.IO 3 polling payload: "<length>:" text framing, or its binary form.
+_EIO3_PAYLOAD = re.compile(rb"\d+:0\{|\x00[\x00-\x09]+\xff0")
+
+
+async def speaks_engineio_3(
+    settings: ConnectionSettings, session: aiohttp.ClientSession | None = None
+) -> bool:
+    """Read one polling handshake by hand: Engine.IO 3 frames its payload with lengths."""
+    scheme = "https" if settings.url.startswith(("https", "wss")) else "http"
+    host, port = settings.host_port
+    url = f"{scheme}://{host}:{port}{settings.path.rstrip('/')}/?EIO=4&transport=polling"
+    timeout = aiohttp.ClientTimeout(total=max(1.0, settings.connect_timeout))
+    ssl_option: ssl.SSLContext | bool = True
+    if not settings.verify_tls:
+        ssl_option = False
+    elif settings.ca_file:
+        try:
+            ssl_option = ssl.create_default_context(cafile=settings.ca_file)
+        except OSError:
+            return False
+    try:
+        async with (
+            session or aiohttp.ClientSession() as http,
+            http.get(url, headers=settings.headers, timeout=timeout, ssl=ssl_option) as response,
+        ):
+            head = await response.content.read(64)
+    except (aiohttp.ClientError, TimeoutError, OSError):
+        return False
+    return _EIO3_PAYLOAD.match(head) is not None
 
 
 def _handshake_failed(where: str, error: aiohttp.ClientConnectorSSLError) -> str:
