@@ -156,6 +156,13 @@ def test_a_wrong_field_is_said_under_the_form_and_nothing_starts(qtbot: QtBot) -
     panel.args.setText('["unclosed"')
     panel.start_button.click()
     assert panel.error.text().startswith("Arguments:")
+    panel.action.setCurrentIndex(panel.action.findData("scenario"))
+    assert not panel.event_name.isEnabled() and panel.scenario.isEnabled()
+    panel.start_button.click()
+    assert panel.error.text() == "Scenario: choose the scenario file the users replay."
+    panel.scenario.setText(str(REPO / "no-such.sio.yaml"))
+    panel.start_button.click()
+    assert panel.error.text().startswith("The scenario cannot run:")
     assert panel.session.run is None
 
 

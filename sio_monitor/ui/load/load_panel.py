@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
+    QFileDialog,
     QFormLayout,
     QGridLayout,
     QGroupBox,
@@ -47,7 +48,7 @@ from sio_monitor.ui.charts.charts import ThroughputCharts
 from sio_monitor.ui.load.load_overlay import LoadOverlay
 from sio_monitor.ui.widgets.inline_error import inline_error
 
-LISTEN, EMITS = "listen", "emit"
+LISTEN, EMITS, SCENARIO = "listen", "emit", "scenario"
 COLUMNS = ("Request", "Count", "Per s", "Errors", "p50", "p95", "p99", "Max")
 
 
@@ -111,6 +112,7 @@ class LoadPanel(QWidget):
         self.action = QComboBox(objectName="loadAction")
         self.action.addItem("connects and listens", LISTEN)
         self.action.addItem("connects and emits an event", EMITS)
+        self.action.addItem("runs a scenario's client steps", SCENARIO)
         self.action.setCurrentIndex(1)
         self.event_name = QLineEdit("echo", objectName="loadEvent")
         self.args = QLineEdit('["hello"]', objectName="loadArgs")
@@ -119,6 +121,13 @@ class LoadPanel(QWidget):
             objectName="loadEvery", minimum=0.01, maximum=3600.0, value=1.0, suffix=" s"
         )
         self.ack = QCheckBox("wait for the ack", objectName="loadAck", checked=True)
+        self.scenario = QLineEdit(objectName="loadScenario")
+        self.scenario.setPlaceholderText("a *.sio.yaml file")
+        self.choose_scenario = QPushButton("Choose…", objectName="loadChooseScenario")
+        scenario_row = QHBoxLayout()
+        scenario_row.setContentsMargins(0, 0, 0, 0)
+        scenario_row.addWidget(self.scenario, 1)
+        scenario_row.addWidget(self.choose_scenario)
         self.error = inline_error("loadError")
 
         form = QFormLayout()
@@ -132,6 +141,7 @@ class LoadPanel(QWidget):
         form.addRow("Arguments", self.args)
         form.addRow("Every", self.every)
         form.addRow("", self.ack)
+        form.addRow("Scenario", scenario_row)
         self.start_button = QPushButton("Start", objectName="loadStart")
         self.stop_button = QPushButton("Stop", objectName="loadStop", enabled=False)
         self.on_charts = QCheckBox(
@@ -208,6 +218,7 @@ class LoadPanel(QWidget):
         self.start_button.clicked.connect(self.start)
         self.stop_button.clicked.connect(self.stop)
         self.action.currentIndexChanged.connect(self._action_changed)
+        self.choose_scenario.clicked.connect(self._choose_scenario)
         self.on_charts.toggled.connect(self.overlay.set_shown)
         self.session.figures_changed.connect(self._figures_changed)
         self.session.finished.connect(self._finished)
@@ -222,6 +233,9 @@ class LoadPanel(QWidget):
         if probe is None:
             raise SettingsError("Connect to a server first: the load goes to its address.")
         emits = self.action.currentData() == EMITS
+        scenario = self.scenario.text().strip() if self.action.currentData() == SCENARIO else None
+        if scenario == "":
+            raise SettingsError("Scenario: choose the scenario file the users replay.")
         values: tuple[Any, ...] = ()
         if emits:
             error = json_error(self.args.text() or "[]")
@@ -238,6 +252,7 @@ class LoadPanel(QWidget):
             args=values,
             every=self.every.value(),
             ack=self.ack.isChecked(),
+            scenario=scenario,
             processes=self.processes.value(),
         ).validated()
 
@@ -303,9 +318,21 @@ class LoadPanel(QWidget):
         box.open()
 
     def _action_changed(self) -> None:
-        emits = self.action.currentData() == EMITS
-        for field in (self.event_name, self.args, self.every, self.ack):
-            field.setEnabled(emits)
+        action = self.action.currentData()
+        for field in (self.event_name, self.args, self.ack):
+            field.setEnabled(action == EMITS)
+        self.every.setEnabled(action != LISTEN)
+        self.scenario.setEnabled(action == SCENARIO)
+        self.choose_scenario.setEnabled(action == SCENARIO)
+
+    def _choose_scenario(self) -> None:
+        dialog = QFileDialog(
+            self, "Scenario for the virtual users", "", "Scenarios (*.sio.yaml *.yaml *.yml)"
+        )
+        dialog.setObjectName("loadScenarioDialog")
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+        dialog.fileSelected.connect(self.scenario.setText)
+        dialog.open()
 
     def _show_error(self, text: str) -> None:
         self.error.setText(text)
