@@ -352,6 +352,10 @@ class ScenarioRunner:
                 ) from None
 
     async def _expect(self, step: Expect, outcome: StepResult) -> None:
+        if step.client not in self._probes and not self._inboxes[step.client].closing:
+            raise StepFailedError(
+                f"{step.client} is not connected: add a connect step for it before this one."
+            )
         inbox = self._inboxes[step.client]
         namespace = step.namespace or self.scenario.clients[step.client].namespace
         event = render(step.event, self.variables)

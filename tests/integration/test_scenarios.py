@@ -79,7 +79,8 @@ steps:
   - repeat:
       times: 2
       steps:
-        - emit: {client: bob, namespace: /, event: ping, args: ["{{who}}"], ack: {expect: [{pong: "{{who}}"}]}}
+        - emit: {client: bob, namespace: /, event: ping, args: ["{{who}}"],
+                 ack: {expect: [{pong: "{{who}}"}]}}
   - expect: {client: bob, event: user_joined, within: 0.3, negate: true}
   - disconnect: alice
   - admin_expect: {socket_of: alice, connected: false, within: 10}
@@ -403,3 +404,12 @@ def test_command_exit_codes_for_a_bad_file_and_an_unreachable_target(tmp_path: P
         assert isinstance(case.result[0], junitparser.Error)
 
     run(main())
+
+
+def test_a_step_on_a_client_never_connected_says_so() -> None:
+    text = "name: early\nclients: {a: {}}\nsteps:\n  - expect: {client: a, event: x}\n"
+    result = run(run_text(text, "http://127.0.0.1:9"))
+    assert (
+        result.steps[0].message == "a is not connected: add a connect step for it before this one."
+    )
+    assert result.verdict is Verdict.FAILED

@@ -4,7 +4,6 @@ as a scenario. Screenshots go to tests/artifacts/."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -126,8 +125,7 @@ def test_stop_ends_a_run_at_the_current_step(
             panel.target.setText(server.url)
             task = panel.start()
             assert task is not None
-            while panel.timeline.tree.topLevelItemCount() < 2:
-                await asyncio.sleep(0)  # let the run reach its wait step
+            await until(lambda: panel.timeline.tree.topLevelItemCount() == 2, panel.step_started)
             assert panel.stop_button.isEnabled()
             panel.stop_button.click()
             result = await task
@@ -153,6 +151,18 @@ def test_the_window_reaches_the_terminals_verdicts_on_the_node_peer(
         assert verdicts(in_window) == verdicts(in_terminal)
 
     run_in_window(app_loop, workspace, body)
+
+
+def test_open_shows_a_file_and_checks_it(workspace: Workspace, tmp_path: Path) -> None:
+    panel = workspace.scenarios
+    assert panel.open_file(EXAMPLES / "chat.sio.yaml")
+    assert panel.scenario is not None and panel.scenario.name == "chat smoke"
+    assert panel.file_label.text().endswith("chat.sio.yaml")
+    assert panel.target_url() == "http://127.0.0.1:3000"  # the file's, until one is typed
+    panel.target.setText("http://127.0.0.1:4000")
+    assert panel.target_url() == "http://127.0.0.1:4000"
+    assert not panel.open_file(tmp_path / "missing.sio.yaml")
+    assert panel.scenario.name == "chat smoke"
 
 
 def test_the_emit_history_saves_as_a_scenario(workspace: Workspace, tmp_path: Path) -> None:

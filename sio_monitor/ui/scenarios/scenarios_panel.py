@@ -73,6 +73,7 @@ class ScenariosPanel(QWidget):
 
     status_message = Signal(str)
     run_finished = Signal(object)  # ScenarioResult
+    step_started = Signal(int)  # the number of the step now running
     checked = Signal()  # the text was checked (valid or not)
 
     def __init__(
@@ -291,7 +292,7 @@ class ScenariosPanel(QWidget):
             admin=admin,
             sink=self._probe_event,
             on_step=self._step_finished,
-            on_step_started=self.timeline.started,
+            on_step_started=self._step_started,
             admin_missing="This tab is not connected to the server's admin namespace: "
             "connect it (Ctrl+K), then run again.",
         )
@@ -325,6 +326,10 @@ class ScenariosPanel(QWidget):
         if client is not None and client.connected:
             return True
         return self.session.bridge.topology.connection is ConnectionState.CONNECTED
+
+    def _step_started(self, number: int, label: str, line: int) -> None:
+        self.timeline.started(number, label, line)
+        self.step_started.emit(number)
 
     def _step_finished(self, result: StepResult) -> None:
         self.timeline.finished(result)
