@@ -19,7 +19,7 @@ from collections.abc import Coroutine
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QTimer
+from PySide6.QtCore import QCoreApplication, QThread, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
@@ -228,13 +228,26 @@ class Application:
     async def take_screenshot(self, path: str, settle: float = 3.0, limit: float = 60.0) -> None:
         """Wait for live figures, let a few stats arrive, save the window, quit."""
         bridge = self.session.bridge
-        arrived = asyncio.Event()
+        arrived, failed = asyncio.Event(), asyncio.Event()
         bridge.batch_applied.connect(
             lambda *_: arrived.set() if bridge.topology.servers() else None
         )
-        try:
-            await asyncio.wait_for(arrived.wait(), limit)
-        except TimeoutError:
+        workspace = self.window.current
+        workspace.state_changed.connect(
+            lambda shown: failed.set() if shown.state is ConnectionState.FAILED else None
+        )
+        waits = [asyncio.ensure_future(arrived.wait()), asyncio.ensure_future(failed.wait())]
+        await asyncio.wait(waits, timeout=limit, return_when=asyncio.FIRST_COMPLETED)
+        for wait in waits:
+            wait.cancel()
+        if failed.is_set() and not arrived.is_set():  # no live data will come: say why, end now
+            log.error("%s", workspace.message)
+            self.exit_code = 1
+            self.window.resize(1200, 760)
+            self.window.grab().save(path)
+            self.quit_event.set()
+            return
+        if not arrived.is_set():
             log.error("No live data within %g s: the screenshot shows none.", limit)
             self.exit_code = 1
         self.window.resize(1200, 760)  # the same frame whatever size was remembered
@@ -312,14 +325,19 @@ def _close_loop(loop: asyncio.AbstractEventLoop, exit_code: int = 0) -> None:
         with contextlib.suppress(Exception):
             loop.remove_signal_handler(signum)
     executor = getattr(loop, "_QEventLoop__default_executor", None)
+    busy_workers = False
     if executor is not None:
+        workers = list(getattr(executor, "_QThreadExecutor__workers", ()))
         executor.shutdown(wait=False)
         loop.set_default_executor(None)  # type: ignore[arg-type]
+        # A QThread destroyed while it runs aborts the process: give idle workers
+        # a moment to take their stop order, and leave a busy one behind below.
+        busy_workers = not all(QThread.wait(worker, 500) for worker in workers)
     loop.close()
     stragglers = [
         t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon
     ]
-    if stragglers:
+    if stragglers or busy_workers:
         log.debug("Leaving %d threads behind at exit", len(stragglers))
         sys.stdout.flush()
         sys.stderr.flush()

@@ -5,7 +5,9 @@ and ``ProbeSession.events_arrived``), so what is recorded is exactly what was
 shown, batch by batch, and costs the GUI thread one queue append per tick;
 encoding and writing run on the writer's thread. Each ``start`` (a new
 connection) opens a new file named by time and server. The indicator text is
-refreshed once a second from the writer's figures, only when it changed.
+refreshed once a second from the writer's figures, only when it changed. A file
+whose connection never connected holds only failed attempts: it is removed when
+it is closed, so a mistyped address leaves no empty recording behind.
 """
 
 from __future__ import annotations
@@ -16,6 +18,13 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from sio_monitor.domain.emit.probe_events import ProbeState, ProbeStateChanged
+from sio_monitor.domain.events import (
+    ClockTicked,
+    ConnectionChanged,
+    ConnectionState,
+    ReconnectScheduled,
+)
 from sio_monitor.domain.secrets import settings_secrets
 from sio_monitor.domain.settings import ConnectionSettings
 from sio_monitor.qt.bridge import EventBridge
@@ -37,6 +46,15 @@ STATUS_INTERVAL_MS = 1000
 CLOSE_TIMEOUT = 2.0
 RECORDING_OFF = "Recording off"
 NOT_RECORDING = "Not recording"
+
+
+def _attempt_only(event: object) -> bool:
+    """Whether ``event`` only tells of trying to connect (nothing a replay would show)."""
+    if isinstance(event, ConnectionChanged):
+        return event.state is not ConnectionState.CONNECTED
+    if isinstance(event, ProbeStateChanged):
+        return event.state is not ProbeState.CONNECTED
+    return isinstance(event, ReconnectScheduled | ClockTicked)
 
 
 class Recorder(QObject):
@@ -64,6 +82,7 @@ class Recorder(QObject):
         self._settings: ConnectionSettings | None = None
         self._status = RECORDING_OFF if not enabled else NOT_RECORDING
         self._closing: list[RecordingWriter] = []
+        self._live = False  # the current file got more than connection attempts
         self._probe = probe
         bridge.events_applied.connect(self._record)
         if probe is not None:
@@ -124,7 +143,7 @@ class Recorder(QObject):
             self._set_status(f"Not recording: {exc}")
             self.failed.emit(str(exc))
             return None
-        self.writer = writer
+        self.writer, self._live = writer, False
         self.recording_changed.emit(writer.path)
         self._timer.start()
         self.refresh()
@@ -136,7 +155,10 @@ class Recorder(QObject):
         self._timer.stop()
         if writer is None:
             return
-        writer.close(timeout=0)
+        if not self._live:
+            _discard(writer)
+        else:
+            writer.close(timeout=0)
         self._closing = [w for w in self._closing if not w.stats.closed] + [writer]
         self._set_status(RECORDING_OFF if not self._enabled else NOT_RECORDING)
         self.recording_changed.emit(None)
@@ -177,8 +199,19 @@ class Recorder(QObject):
     def _record(self, batch: list[object]) -> None:
         if self.writer is not None:
             self.writer.add(batch)
+            if not self._live:
+                self._live = not all(_attempt_only(event) for event in batch)
 
     def _set_status(self, text: str) -> None:
         if text != self._status:
             self._status = text
             self.status_changed.emit(text)
+
+
+def _discard(writer: RecordingWriter) -> None:
+    """Close a file that recorded no connection and remove it with its journal files."""
+    if not writer.close(CLOSE_TIMEOUT):
+        log.warning("The empty recording %s was still being written: it is kept", writer.path)
+        return
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{writer.path}{suffix}").unlink(missing_ok=True)

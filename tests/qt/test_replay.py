@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import socket
 from pathlib import Path
 
 import pytest
@@ -208,8 +209,30 @@ def test_the_recorder_writes_one_file_per_connection(qapp: QApplication, tmp_pat
         assert one.info.ended_at is not None
     assert b"s3cret-pass" not in first.read_bytes()
     assert b"k3y-value" not in first.read_bytes()
-    with open_recording(second) as two:
-        assert two.count() == 0
+    assert not second.exists(), "a file that recorded no connection is removed"
+
+
+@pytest.mark.network
+def test_a_connection_that_never_connected_leaves_no_recording(
+    app_loop: BatchedQEventLoop, tmp_path: Path
+) -> None:
+    async def main() -> tuple[bool, Path | None]:
+        session = MonitorSession()
+        recorder = Recorder(session.bridge, directory=tmp_path)
+        session.settings_changed.connect(recorder.start)
+        with socket.socket() as reserved:  # bound, never listening: connections are refused
+            reserved.bind(("127.0.0.1", 0))
+            settings = ConnectionSettings(f"http://127.0.0.1:{reserved.getsockname()[1]}")
+            connected = await session.connect_to(settings)
+        opened = recorder.path
+        await session.disconnect()
+        recorder.close()
+        return connected, opened
+
+    connected, opened = app_loop.run_until_complete(main())
+    assert not connected
+    assert opened is not None  # a file was open while it tried
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_the_probes_secrets_are_redacted_too(qapp: QApplication, tmp_path: Path) -> None:
