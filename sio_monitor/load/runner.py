@@ -13,8 +13,10 @@ them holds the write end.
 However the app ends, the run ends with it: a second pipe's write end stays
 in the app only, and every Locust process exits when it reads end-of-file
 there (``locustfile._watch_lifeline``), which the kernel delivers on ``kill
--9`` too. ``child_setup`` additionally asks the kernel to kill the master
-when the app dies (Linux ``PR_SET_PDEATHSIG``).
+-9`` too; on Linux the master also starts under ``net/lifeline``, so the
+kernel kills it the moment the app dies (``PR_SET_PDEATHSIG``). Start runs
+from a thread that lives as long as the app (the GUI or main thread): the
+parent-death signal follows the thread that started the child.
 """
 
 from __future__ import annotations
@@ -30,9 +32,11 @@ import threading
 from collections import deque
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from sio_monitor.domain.load.figures import Snapshot
 from sio_monitor.domain.load.plan import PLAN_VARIABLE, LoadPlan
+from sio_monitor.net import lifeline
 
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 STATS_FD_VARIABLE = "SIO_MONITOR_LOAD_STATS_FD"
@@ -41,33 +45,6 @@ LIFELINE_FD_VARIABLE = "SIO_MONITOR_LOAD_LIFELINE_FD"
 STOP_GRACE = 5.0
 #: Lines of the child's stderr kept to explain a failure.
 STDERR_LINES = 40
-
-
-PR_SET_PDEATHSIG = 1
-
-
-def _prctl() -> Callable[..., int] | None:
-    """libc's prctl, looked up in the parent (the child may only make the call)."""
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        import ctypes
-
-        return ctypes.CDLL(None, use_errno=True).prctl  # type: ignore[no-any-return]
-    except (OSError, AttributeError):
-        return None
-
-
-_PRCTL = _prctl()
-
-
-def child_setup() -> None:
-    """Run in the child between fork and exec: be killed when the app dies (Linux).
-
-    Elsewhere the lifeline pipe alone ends the run.
-    """
-    if _PRCTL is not None:
-        _PRCTL(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
 def locust_command(plan: LoadPlan, csv_prefix: str | None = None) -> list[str]:
@@ -144,15 +121,13 @@ class LoadRun:
             LIFELINE_FD_VARIABLE: str(lifeline_read),
         }
         try:
-            self.process = subprocess.Popen(
+            self.process = _spawn(
                 locust_command(self.plan, self.csv_prefix),
-                stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.PIPE,
                 env=env,
                 pass_fds=(stats_write, lifeline_read),
                 start_new_session=True,
-                preexec_fn=child_setup,
             )
         except BaseException:
             for fd in (stats_read, stats_write, lifeline_read, lifeline_write):
@@ -225,6 +200,9 @@ class LoadRun:
             self._killer.cancel()
         self._signal(signal.SIGKILL)  # anything left in the group that closed its end early
         self._close_lifeline()
+        if self.process.stdin is not None:  # net/lifeline's watched pipe
+            with contextlib.suppress(OSError):
+                self.process.stdin.close()
         self.exit_code = code
         self.finished.set()
         self._on_exit(code)
@@ -234,6 +212,17 @@ class LoadRun:
         with self.process.stderr as stream:
             for raw in stream:
                 self._stderr.append(raw.decode(errors="replace"))
+
+
+def _spawn(command: list[str], **options: Any) -> subprocess.Popen[bytes]:
+    """Start the master; on Linux through ``net/lifeline`` (the kernel kills it with the app).
+
+    Elsewhere its supervisor would not pass the pipes on, so the master starts
+    directly and the lifeline pipe alone ends the run.
+    """
+    if sys.platform.startswith("linux"):
+        return lifeline.popen(command, death_signal=signal.SIGKILL, **options)
+    return subprocess.Popen(command, stdin=subprocess.DEVNULL, **options)
 
 
 def process_group(pgid: int) -> list[int]:
