@@ -12,6 +12,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.integration.redis_server import RedisServer, redis_missing
+from tests.support.node_cluster import NodeCluster, cluster_missing
 from tests.support.sync_server import SyncServer
 
 
@@ -29,3 +31,14 @@ def sync_server() -> Iterator[SyncServer]:
     """Flask-SocketIO (threading) with sync ``instrument()``, 50 clients, 2 s stats."""
     with SyncServer(clients=50, stats_interval=2.0) as server:
         yield server  # type: ignore[misc]
+
+
+@pytest.fixture
+def node_cluster() -> Iterator[NodeCluster]:
+    """Three Node workers on node:cluster with the Redis adapter, and one muted late worker.
+
+    The late worker starts on ``add_late_worker()`` and never sends ``server_stats``.
+    """
+    require(cluster_missing() or redis_missing())
+    with RedisServer() as redis, NodeCluster(redis.url, late=1, mute_late=True) as cluster:
+        yield cluster  # type: ignore[misc]

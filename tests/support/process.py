@@ -58,12 +58,17 @@ class ServerProcess:
         self.port, self.url = self.announcement["port"], self.announcement["url"]
         return self
 
-    def lines(self) -> Any:
-        """Further JSON lines the server prints (events a test waits for), one at a time."""
+    def next_line(self, timeout: float = STARTUP_TIMEOUT) -> dict[str, Any]:
+        """The next JSON line the server prints (an event a test waits for)."""
         assert self.process is not None and self.process.stdout is not None
-        for line in self.process.stdout:
-            if line.strip():
-                yield json.loads(line)
+        stdout = self.process.stdout
+        lines: list[str] = []
+        reader = threading.Thread(target=lambda: lines.append(stdout.readline()), daemon=True)
+        reader.start()
+        reader.join(timeout)
+        if not lines or not lines[0].strip():
+            raise RuntimeError(f"{self.argv[:3]} printed nothing more:\n{self.stderr}")
+        return json.loads(lines[0])
 
     def _drain(self, process: subprocess.Popen[str]) -> None:
         if process.stderr is not None:

@@ -45,8 +45,14 @@ from sio_monitor.domain.events import (
 from sio_monitor.domain.topology.changes import ChangeSet, DiscardingChangeSet
 from sio_monitor.domain.topology.clock_skew import ClockSentence, in_step
 from sio_monitor.domain.topology.nodes import ClientState, NamespaceState, RoomState, SocketState
-from sio_monitor.domain.topology.servers import Moves, ServerRegistry, ServerState
+from sio_monitor.domain.topology.servers import (
+    DEFAULT_INTERVAL,
+    Moves,
+    ServerRegistry,
+    ServerState,
+)
 from sio_monitor.domain.topology.tree import SocketTree
+from sio_monitor.domain.topology.unheard import UnheardSockets, outnumbered
 
 ALL_EVENTS = "ALL_EVENTS"
 DEVELOPMENT = "development"
@@ -63,6 +69,7 @@ class Topology:
     def __init__(self) -> None:
         self._servers = ServerRegistry()
         self._tree = SocketTree()
+        self._unheard = UnheardSockets()  # sockets no reporting server counts
         self._connected_before = False
         self.features: frozenset[str] = frozenset()
         self.session_id: str | None = None
@@ -167,6 +174,7 @@ class Topology:
         self.snapshot_received = True
         counts = {name: len(ns.sockets) for name, ns in self._tree.namespaces.items()}
         self._servers.start_tracking(counts)
+        self._unheard.observe(self._outnumbered(), event.at)
 
     def _server_stats(self, event: ServerStatsReceived, changes: ChangeSet) -> None:
         server, added, moved = self._servers.apply(event)
@@ -175,6 +183,7 @@ class Topology:
         else:
             changes.servers.note_updated(server.server_id)
         self._count(server, moved, changes)
+        self._unheard.observe(self._outnumbered(), event.at)
 
     def _count(self, server: ServerState, moved: Moves, changes: ChangeSet) -> None:
         """Carry a server's count moves into the namespaces' reported totals."""
@@ -198,6 +207,22 @@ class Topology:
             # No socket names its server: only a fresh snapshot from a live node
             # says which sockets the silent one took with it.
             changes.snapshot_stale = True
+        # Sockets that no reporting server counts: a node never heard from holds
+        # them, dead or silent. A fresh snapshot says which are still there.
+        unheard = self._unheard.due(event.at, self._longest_interval())
+        if unheard and self._snapshot_can_be_refreshed():
+            changes.snapshot_stale = True
+
+    def _outnumbered(self) -> bool:
+        """Development mode: does a namespace hold more sockets than its servers count?"""
+        if not self.snapshot_received or ALL_EVENTS not in self.features:
+            return False
+        namespaces = self._tree.namespaces.values()
+        return outnumbered((len(ns.sockets), ns.reported_count) for ns in namespaces)
+
+    def _longest_interval(self) -> float:
+        intervals = [s.interval for s in self._servers.by_id.values() if s.healthy]
+        return max(intervals, default=DEFAULT_INTERVAL)
 
     def _snapshot_can_be_refreshed(self) -> bool:
         """Development mode, a snapshot to refresh, and some server still alive to answer.
@@ -284,6 +309,7 @@ class Topology:
         self._unknown_said = False
         self._correct_snapshot_until = None
         self._servers.listening_since = event.at
+        self._unheard.forget()
         if self._connected_before:
             # Whatever happened while away is unknown: start over, and let the
             # coming snapshot (development mode) fill the tree again.
@@ -323,8 +349,10 @@ class Topology:
         return server.healthy and server.is_healthy(now, self._servers.listening_since)
 
     def next_health_check(self) -> float | None:
-        """When a ``ClockTicked`` may next change a verdict; None with no healthy server."""
-        return self._servers.next_deadline()
+        """When a ``ClockTicked`` may next change a verdict; None when none can."""
+        unheard = self._unheard.deadline(self._longest_interval())
+        deadlines = [self._servers.next_deadline(), unheard]
+        return min((d for d in deadlines if d is not None), default=None)
 
     def namespaces(self) -> list[str]:
         return sorted(self._tree.namespaces)
