@@ -144,7 +144,7 @@ def _gui_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--tab",
-        choices=("overview", "topology", "throughput", "emit", "log", "load"),
+        choices=("overview", "topology", "throughput", "emit", "log", "load", "scenarios"),
         help="the tab to show first (default: the one shown last)",
     )
     parser.add_argument("--version", action="version", version=f"sio-monitor {__version__}")
