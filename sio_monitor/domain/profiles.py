@@ -38,7 +38,7 @@ ADMIN_PASSWORD = "admin.password"
 PROBE_AUTH = "probe.auth"
 _ADMIN_FIELDS = (
     "url", "path", "admin_namespace", "username", "transport", "verify_tls", "ca_file",
-    "headers", "connect_timeout",
+    "headers", "connect_timeout", "parser",
 )  # fmt: skip
 
 
@@ -260,6 +260,7 @@ def settings_from_dict(data: Any) -> ConnectionSettings:
         ca_file=_typed(data, "ca_file", (str, type(None)), None),
         headers=dict(headers),
         connect_timeout=float(_typed(data, "connect_timeout", (int, float), 10.0)),
+        parser=_typed(data, "parser", str, "default"),
     )
     try:
         return settings.validated()

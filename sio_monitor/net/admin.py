@@ -37,6 +37,7 @@ from typing import Any
 import aiohttp
 import socketio
 
+from sio_monitor.domain.compatibility import socketio_2_message
 from sio_monitor.domain.events import (
     ConfigReceived,
     ConnectionChanged,
@@ -62,7 +63,6 @@ from sio_monitor.net.failures import (
     describe_connect_error,
     diagnose_transport_failure,
     not_instrumented_message,
-    socketio_2_message,
     speaks_engineio_3,
 )
 from sio_monitor.net.parsers import other_parser, parser_mismatch_message, serializer_for

@@ -266,15 +266,6 @@ def describe_proxy_answer(
     return None
 
 
-def socketio_2_message(where: str) -> str:
-    """A Socket.IO 2 server met by the admin connection."""
-    return (
-        f"The server at {where} speaks Socket.IO 2 (Engine.IO 3): monitoring needs Socket.IO 3 "
-        "or newer, as @socket.io/admin-ui does. The emit console (sio-monitor emit) works "
-        "with it: use it to send and receive events."
-    )
-
-
 def closed_at_join_message(settings: ConnectionSettings) -> str:
     """The server dropped the connection as the admin namespace was joined."""
     host, port = settings.host_port

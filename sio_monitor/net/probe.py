@@ -428,8 +428,9 @@ class ProbeClient:
             self.sid = self.transport = None
             self.connected_namespaces = ()
         sid, transport, namespaces = self.sid, self.transport, self.connected_namespaces
+        version = self.socketio_version if state is ProbeState.CONNECTED else None
         changed = ProbeStateChanged(
-            state, message, self._clock(), sid, transport, namespaces, failure
+            state, message, self._clock(), sid, transport, namespaces, failure, version
         )
         self._sink(changed)
 

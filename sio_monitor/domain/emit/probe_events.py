@@ -37,6 +37,8 @@ class ProbeStateChanged:
     transport: str | None = None
     namespaces: tuple[str, ...] = ()
     failure: FailureKind | None = None
+    #: The server's Socket.IO major version once connected: 2, or 4 for 3 and 4 alike.
+    socketio_version: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -45,6 +45,7 @@ from sio_monitor.store.profiles_store import ProfilesError, ProfileStore
 from sio_monitor.ui.explorer.action_dialogs import ask_room
 from sio_monitor.ui.widgets.inline_error import inline_error
 from sio_monitor.ui.widgets.pairs_edit import PairsEdit
+from sio_monitor.ui.widgets.parser_field import parser_field
 
 NO_PROFILE = "New connection"
 
@@ -72,6 +73,7 @@ class AdminForm(QWidget):
             ("both", "Polling, then upgrade to WebSocket"),
         ):
             self.transport.addItem(label, key)
+        self.parser = parser_field("parserField")
         self.verify_tls = QCheckBox("Verify TLS certificates", objectName="verifyTlsField")
         self.verify_tls.setChecked(True)
         self.ca_file = QLineEdit(objectName="caFileField", placeholderText="System default")
@@ -96,6 +98,7 @@ class AdminForm(QWidget):
         form.addRow("Username", self.username)
         form.addRow("Password", self.password)
         form.addRow("Transports", self.transport)
+        form.addRow("Parser", self.parser)
         form.addRow("", self.verify_tls)
         form.addRow("CA bundle", ca_row)
         form.addRow("Extra headers", self.headers)
@@ -108,6 +111,7 @@ class AdminForm(QWidget):
         self.username.setText(settings.username)
         self.password.setText(settings.password)
         self.transport.setCurrentIndex(max(0, self.transport.findData(settings.transport)))
+        self.parser.setCurrentIndex(max(0, self.parser.findData(settings.parser)))
         self.verify_tls.setChecked(settings.verify_tls)
         self.ca_file.setText(settings.ca_file or "")
         self.headers.setPlainText("\n".join(f"{k}: {v}" for k, v in settings.headers.items()))
@@ -131,6 +135,7 @@ class AdminForm(QWidget):
             ca_file=self.ca_file.text().strip() or None,
             headers=parse_headers(self.headers.toPlainText()),
             connect_timeout=self.timeout.value(),
+            parser=self.parser.currentData(),
         ).validated()
 
     def _browse_ca(self) -> None:

@@ -38,6 +38,7 @@ from sio_monitor.ui.connection.connect_dialog import parse_headers
 from sio_monitor.ui.emit.arg_editor import describe_error
 from sio_monitor.ui.widgets.inline_error import inline_error
 from sio_monitor.ui.widgets.pairs_edit import PairsEdit
+from sio_monitor.ui.widgets.parser_field import parser_field
 
 STATE_COLOURS = {
     ProbeState.CONNECTED: "#2e7d32",
@@ -100,6 +101,15 @@ class ProbeConnectionPanel(QWidget):
         self.auth = QLineEdit(objectName="probeAuth")
         self.auth.setPlaceholderText('{"token": "abc"}  (JSON, optional)')
         self.auth.setEchoMode(QLineEdit.EchoMode.PasswordEchoOnEdit)
+        self.auth.setToolTip("Socket.IO 2 servers have no auth payload: use Query or Headers.")
+        self.auth_note = QLabel(
+            "Socket.IO 2 has no auth payload: not sent there (use Query or Headers).",
+            objectName="probeAuthNote",
+        )
+        self.auth_note.setTextFormat(Qt.TextFormat.PlainText)
+        self.auth_note.setStyleSheet("color: palette(placeholder-text);")
+        self.parser = parser_field("probeParser")
+        self.socketio_version: int | None = None
         self.headers = _small_editor(
             PairsEdit(":", every_name, "probeHeaders", "Authorization: Bearer …\n(one per line)")
         )
@@ -138,8 +148,15 @@ class ProbeConnectionPanel(QWidget):
         form.setContentsMargins(0, 0, 0, 0)
         form.addRow("Socket.IO path", self.path)
         form.addRow("Namespaces", self.namespaces)
-        form.addRow("Transports", self.transport)
-        form.addRow("auth payload", self.auth)
+        transport_row = QHBoxLayout()  # one row each: the form must fit a short window
+        transport_row.addWidget(self.transport, 1)
+        transport_row.addWidget(QLabel("Parser"))
+        transport_row.addWidget(self.parser, 1)
+        form.addRow("Transports", transport_row)
+        auth_row = QHBoxLayout()
+        auth_row.addWidget(self.auth, 1)
+        auth_row.addWidget(self.auth_note)
+        form.addRow("auth payload", auth_row)
         form.addRow("Headers", self.headers)
         form.addRow("Query", self.query)
         form.addRow("", self.verify_tls)
@@ -166,6 +183,7 @@ class ProbeConnectionPanel(QWidget):
         for editor in (self.headers, self.query):
             editor.textChanged.connect(self._update_preview)
         self.transport.currentIndexChanged.connect(self._update_preview)
+        self.parser.currentIndexChanged.connect(self._update_preview)
         self.show_state(ProbeStateChanged(ProbeState.DISCONNECTED, "Probe not connected.", 0.0))
         self._update_preview()
 
@@ -176,9 +194,17 @@ class ProbeConnectionPanel(QWidget):
         if not self._url_typed:
             self.url.setText(url)
 
+    def show_note(self, sentence: str) -> None:
+        """A sentence about the probe from elsewhere (the admin connection), in the state line."""
+        self.state.setText(sentence)
+        self.state.setStyleSheet("")
+
     def show_state(self, change: ProbeStateChanged) -> None:
         self.state.setText(change.message)
         self.state.setStyleSheet(f"color: {STATE_COLOURS[change.state]};")
+        if change.state is ProbeState.CONNECTED:
+            self.socketio_version = change.socketio_version
+            self._update_preview()
         busy = change.state is not ProbeState.DISCONNECTED
         self.connect_button.setText("Disconnect" if busy else "Connect")
 
@@ -203,6 +229,7 @@ class ProbeConnectionPanel(QWidget):
             reconnection=self.reconnect.isChecked(),
             reconnection_delay=self.delay.value(),
             reconnection_delay_max=max(self.delay.value(), self.delay_max.value()),
+            parser=self.parser.currentData(),
         ).validated()
 
     def fill(self, settings: ProbeSettings) -> None:
@@ -213,6 +240,7 @@ class ProbeConnectionPanel(QWidget):
         self.path.setText(settings.path)
         self.namespaces.setText(" ".join(settings.namespaces))
         self.transport.setCurrentIndex(max(0, self.transport.findData(settings.transport)))
+        self.parser.setCurrentIndex(max(0, self.parser.findData(settings.parser)))
         self.auth.setText("" if settings.auth is None else json.dumps(settings.auth))
         self.headers.setPlainText("\n".join(f"{k}: {v}" for k, v in settings.headers.items()))
         self.query.setPlainText("\n".join(f"{k}={v}" for k, v in settings.query.items()))
@@ -261,7 +289,14 @@ class ProbeConnectionPanel(QWidget):
                 self.say(str(exc))
             return
         self.say(None)
-        self.preview.setText(f"Handshake: {settings.handshake_url(masked=True)}")
+        if self.socketio_version == 2:
+            url = settings.handshake_url(masked=True, engine_io=3)
+            self.preview.setText(f"Handshake: {url}   (Socket.IO 2, Engine.IO 3)")
+        elif self.socketio_version is not None:
+            url = settings.handshake_url(masked=True)
+            self.preview.setText(f"Handshake: {url}   (Socket.IO 3 or 4, Engine.IO 4)")
+        else:
+            self.preview.setText(f"Handshake: {settings.handshake_url(masked=True)}")
 
     def say(self, sentence: str | None) -> None:
         self.error.setVisible(sentence is not None)
@@ -269,6 +304,7 @@ class ProbeConnectionPanel(QWidget):
 
     def _url_edited(self) -> None:
         self._url_typed = bool(self.url.text().strip())
+        self.socketio_version = None  # another server: its version is not known yet
 
     def _fold(self, open_: bool) -> None:
         self.options.setVisible(open_)

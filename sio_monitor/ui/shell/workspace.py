@@ -13,6 +13,7 @@ from PySide6.QtCore import QByteArray, QSettings, Signal
 from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import QSplitter, QTabWidget, QVBoxLayout, QWidget
 
+from sio_monitor.domain.compatibility import names_socketio_2
 from sio_monitor.domain.events import ConnectionChanged, ConnectionState, PayloadRejected
 from sio_monitor.domain.settings import ConnectionSettings
 from sio_monitor.qt.probe_session import ProbeSession
@@ -182,6 +183,16 @@ class Workspace(QWidget):
 
     def _connection_changed(self, change: ConnectionChanged) -> None:
         self.show_state(change.state, change.message)
+        if change.state is ConnectionState.FAILED and names_socketio_2(change.message):
+            self._offer_the_emit_console(change.message)
+
+    def _offer_the_emit_console(self, sentence: str) -> None:
+        """A Socket.IO 2 server cannot be monitored (admin-ui needs 3+), but the probe speaks it."""
+        self.tabs.setCurrentWidget(self.emit_console)
+        panel = self.emit_console.connection
+        if self.settings is not None:
+            panel.follow_url(self.settings.url)
+        panel.show_note(sentence)
 
     def _payload_rejected(self, rejection: PayloadRejected) -> None:
         self.last_rejection = rejection
