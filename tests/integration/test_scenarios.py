@@ -413,3 +413,35 @@ def test_a_step_on_a_client_never_connected_says_so() -> None:
         result.steps[0].message == "a is not connected: add a connect step for it before this one."
     )
     assert result.verdict is Verdict.FAILED
+
+
+def test_the_admin_password_comes_from_the_environment_or_the_keyring(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from sio_monitor.store.profiles_store import KeyringSecrets
+    from tests.unit.test_profiles import MemoryKeyring, installed
+
+    text = """\
+name: with admin
+admin: {user: admin}
+clients: {a: {namespace: /chat}}
+steps:
+  - connect: a
+  - admin_expect: {socket_of: a, in_room: lobby, within: 10}
+"""
+
+    async def main() -> None:
+        async with DemoServer(clients=0, rate=0, admin_password="pa55") as server:
+            monkeypatch.setenv("SIO_MONITOR_PASSWORD", "pa55")
+            assert (await run_text(text, server.url)).passed
+            monkeypatch.delenv("SIO_MONITOR_PASSWORD")
+            entries = {(KeyringSecrets.service, f"scenario:admin@{server.url}"): "pa55"}
+            with installed(MemoryKeyring(entries)):
+                result = await run_text(text, server.url)
+                assert result.passed, result.failure_text()
+                entries[(KeyringSecrets.service, f"scenario:admin@{server.url}")] = "wrong"
+                refused = await run_text(text, server.url)
+            assert refused.verdict is Verdict.FAILED and not refused.unreachable
+            assert "refused these admin credentials" in refused.message
+
+    run(main())
