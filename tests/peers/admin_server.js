@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// A real Socket.IO 4.x server instrumented with @socket.io/admin-ui, for the
+// A real Socket.IO 4.x (or 3.1) server instrumented with @socket.io/admin-ui, for the
 // monitor's integration tests: it exposes the admin namespace the monitor speaks
 // to, two app namespaces whose sockets tests can steer, and GET /truth with the
 // server's own view of sockets and rooms to compare the monitor's picture with.
@@ -13,13 +13,14 @@
 //   --namespace /admin     PEER_NAMESPACE    admin namespace
 //   --server-id X          PEER_SERVER_ID    serverId in server_stats (default: hostname)
 //   --redis URL            PEER_REDIS        use the Redis adapter (cluster tests)
+//   --package NAME         PEER_PACKAGE      the socket.io package: socket.io (4.8, default)
+//                                            or socket.io-v3 (3.1, an alias in package.json)
 //
 // When listening it prints one line to stdout: {"port": N, "url": "http://127.0.0.1:N"}.
 "use strict";
 
 const http = require("node:http");
 const { parseArgs } = require("node:util");
-const { Server } = require("socket.io");
 const { instrument } = require("@socket.io/admin-ui");
 const bcrypt = require("bcryptjs");
 
@@ -36,6 +37,7 @@ function readOptions() {
       namespace: { type: "string" },
       "server-id": { type: "string" },
       redis: { type: "string" },
+      package: { type: "string" },
     },
     strict: true,
   });
@@ -54,6 +56,7 @@ function readOptions() {
     namespace: values.namespace ?? env.PEER_NAMESPACE ?? "/admin",
     serverId: values["server-id"] ?? env.PEER_SERVER_ID,
     redis: values.redis ?? env.PEER_REDIS,
+    package: values.package ?? env.PEER_PACKAGE ?? "socket.io",
   };
 }
 
@@ -111,6 +114,10 @@ function wireAppNamespace(nsp) {
 
 async function main() {
   const options = readOptions();
+  if (!["socket.io", "socket.io-v3"].includes(options.package)) {
+    throw new Error(`--package must be socket.io or socket.io-v3, not ${options.package}`);
+  }
+  const { Server } = require(options.package);
   let io = null;
 
   // Handed to createServer before Socket.IO attaches: engine.io then wraps it

@@ -13,6 +13,8 @@ from collections.abc import Iterator
 import pytest
 
 from tests.integration.redis_server import RedisServer, redis_missing
+from tests.peers.launch import NodePeer
+from tests.support.node_admin import node_admin, node_admin_missing
 from tests.support.node_cluster import NodeCluster, cluster_missing
 from tests.support.sync_server import SyncServer
 
@@ -42,3 +44,19 @@ def node_cluster() -> Iterator[NodeCluster]:
     require(cluster_missing() or redis_missing())
     with RedisServer() as redis, NodeCluster(redis.url, late=1, mute_late=True) as cluster:
         yield cluster  # type: ignore[misc]
+
+
+@pytest.fixture
+def node48_server() -> Iterator[NodePeer]:
+    """Node socket.io 4.8 with @socket.io/admin-ui, development mode, no auth."""
+    require(node_admin_missing("4.8"))
+    with node_admin("4.8") as peer:
+        yield peer
+
+
+@pytest.fixture
+def node31_server() -> Iterator[NodePeer]:
+    """Node socket.io 3.1 (the socket.io-v3 alias) with @socket.io/admin-ui, no auth."""
+    require(node_admin_missing("3.1"))
+    with node_admin("3.1") as peer:
+        yield peer
