@@ -150,6 +150,13 @@ def test_the_window_shows_the_valid_sockets_and_says_what_it_dropped(
             assert text.startswith("3 malformed payload parts dropped; last: ")
             assert f"socket {HOSTILE_ROOMS_ID} rooms" in window.rejected_label.toolTip()
             save_screenshot(window, "hostile_socket_list")
+            workspace = window.current
+            workspace.tabs.setCurrentWidget(workspace.explorer)
+            workspace.explorer.select_socket("/", HOSTILE_ROOMS_ID)
+            details = workspace.explorer.details
+            assert details.rooms_box.title().startswith("Rooms (unknown: the server sent it")
+            assert details.fields["ID"].text() == HOSTILE_ROOMS_ID
+            save_screenshot(window, "hostile_socket_rooms_unknown")
         finally:
             await session.disconnect()
             window.close()

@@ -56,6 +56,20 @@ FIELDS = ("ID", "Client ID", "Namespace", "Transport", "Address", "Connected sin
           "User agent", "URL", "Secure", "Cross-domain")  # fmt: skip
 
 
+UNKNOWN = "unknown: the server sent it malformed"
+# SocketInfo.unknown names the wire field; these are the rows that show it.
+UNKNOWN_FIELDS = {
+    "clientId": "Client ID",
+    "transport": "Transport",
+    "handshake": "Address",
+    "handshake.address": "Address",
+    "handshake.headers": "User agent",
+    "handshake.url": "URL",
+    "handshake.secure": "Secure",
+    "handshake.xdomain": "Cross-domain",
+}
+
+
 def when(epoch: float | None) -> str:
     if epoch is None:
         return "—"
@@ -299,12 +313,18 @@ class SocketDetails(QWidget):
             "Secure": "yes" if handshake.secure else "no",
             "Cross-domain": "—" if handshake.xdomain is None else str(handshake.xdomain).lower(),
         }
+        for field in info.unknown:  # sent malformed: unknown, which is not the same as empty
+            shown_as = UNKNOWN_FIELDS.get(field)
+            if shown_as is not None:
+                values[shown_as] = UNKNOWN
         for name, value in values.items():
             self.fields[name].setText(value)
         self._update_age()
         _fill(self.headers, sorted(handshake.headers.items()))
         _fill(self.query, sorted(handshake.query.items()))
         self._fill_rooms(state)
+        if "rooms" in info.unknown:
+            self.rooms_box.setTitle(f"Rooms ({UNKNOWN}; only those joined since are listed)")
         self.data.set_value(state.data)
         self.update_actions()
 
