@@ -17,7 +17,7 @@ import numpy as np
 
 from sio_monitor.domain.eventlog.log import EventLog, LogChunk
 from sio_monitor.domain.eventlog.rows import Kind
-from sio_monitor.domain.eventlog.search import TextSearch
+from sio_monitor.domain.eventlog.search import RegexTooSlowError, TextSearch
 
 _EMPTY = np.empty(0, np.int64)
 
@@ -157,15 +157,18 @@ class Selection:
         self._matcher = _Matcher(flt)  # raises ValueError on a bad regular expression
         self.seqs = SeqBuffer()
         self.tested_to = log.first_seq
+        #: Set once the regular expression ran too slowly on a row that came later:
+        #: later rows are not tested (each would stall the window again).
+        self.too_slow: str | None = None
 
     @classmethod
     def build(cls, log: EventLog, flt: LogFilter) -> Selection | str:
         """Run ``flt`` over every row held; a bad filter gives its error sentence instead."""
         try:
             selection = cls(log, flt)
-        except ValueError as exc:
+            selection.seqs.extend(selection._matches())
+        except ValueError as exc:  # a bad regular expression, or one too slow on these rows
             return str(exc)
-        selection.seqs.extend(selection.pending())
         return selection
 
     def __len__(self) -> int:
@@ -180,6 +183,16 @@ class Selection:
 
     def pending(self) -> np.ndarray:
         """Sequence numbers of the matching rows appended since the last call (not yet added)."""
+        if self.too_slow is not None:
+            self.tested_to = self.log.next_seq
+            return _EMPTY
+        try:
+            return self._matches()
+        except RegexTooSlowError as exc:
+            self.too_slow = str(exc)
+            return _EMPTY
+
+    def _matches(self) -> np.ndarray:
         log = self.log
         lo, hi = max(self.tested_to, log.first_seq), log.next_seq
         self.tested_to = hi

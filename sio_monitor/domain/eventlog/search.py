@@ -12,15 +12,22 @@ arena is searched in one pass, or dense (a common word, a letter typed before
 a pause), and every row is tested at once: numpy byte comparisons for short
 words, otherwise the arena split into its rows and each tested by a C-level
 ``map``; neither grows with the number of matches.
+
+A general regular expression runs on the ``regex`` package with a time limit
+per call: a catastrophic pattern (``(a|aa)+$``, nested repeats) could
+otherwise take minutes on one row and freeze the window; it is refused with a
+sentence instead (``RegexTooSlowError``).
 """
 
 from __future__ import annotations
 
 import operator
 import re
+from functools import partial
 from itertools import repeat
 
 import numpy as np
+import regex as rx  # the `regex` package: re with time limits
 
 from sio_monitor.domain.eventlog.log import LogChunk
 
@@ -39,6 +46,8 @@ DENSE = 0.4
 SHORT = 8
 #: Global inline flags ("(?i)") must open a pattern: they stay in front of the wrapper.
 _LEADING_FLAGS = re.compile(rb"^(?:\(\?[aiLmsux]+\))+")
+#: Seconds one regex call (one row, or one chunk's text) may run before the pattern is refused.
+REGEX_TIMEOUT = 0.25
 #: Flags that leave a literal word's meaning alone (LOCALE would change case folding).
 _LITERAL_FLAGS = re.IGNORECASE | re.MULTILINE | re.DOTALL | re.VERBOSE | re.ASCII
 
@@ -73,7 +82,18 @@ def _literal_words(source: bytes) -> tuple[tuple[bytes, ...], bool] | None:
     return tuple(words), ignore
 
 
-def _bad_regex(exc: re.error) -> ValueError:
+class RegexTooSlowError(ValueError):
+    """A regular expression ran past ``REGEX_TIMEOUT`` on the log's text."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            f"The regular expression took longer than {REGEX_TIMEOUT:g} s on one row and was "
+            "stopped: simplify it (nested repeats such as (a|aa)+ are the usual cause), "
+            "or untick Regex to search for the text as typed."
+        )
+
+
+def _bad_regex(exc: re.error | rx.error) -> ValueError:
     where = f" at position {exc.pos + 1}" if exc.pos is not None else ""
     return ValueError(
         f"The regular expression does not parse{where}: {exc.msg}. "
@@ -85,7 +105,7 @@ class TextSearch:
     """One payload search, compiled; ``ValueError`` says in a sentence why it cannot be."""
 
     def __init__(self, text: str, regex: bool) -> None:
-        self.pattern: re.Pattern[bytes] | None = None  # the general regex, tested per row
+        self.pattern: rx.Pattern[bytes] | None = None  # the general regex, tested per row
         self.needles: tuple[bytes, ...] = ()  # or literal words, any of which matches
         self.fold = False  # whether the words are matched against lower-cased text
         if not regex:
@@ -95,17 +115,18 @@ class TextSearch:
         else:
             source = text.encode("utf-8")
             try:
-                pattern = re.compile(source, re.MULTILINE)
+                pattern = rx.compile(source, rx.MULTILINE)
                 words = _literal_words(source)
                 if words is not None:
                     self.needles, self.fold = words
                 else:
                     self.pattern = pattern
+                    self._search = partial(pattern.search, timeout=REGEX_TIMEOUT)
                     head = _LEADING_FLAGS.match(source)
                     cut = head.end() if head else 0
                     wrapped = source[:cut] + b"(?:" + source[cut:] + rb")[^\n]*"
-                    self._scans = [re.compile(wrapped, re.MULTILINE)]
-            except re.error as exc:
+                    self._scans = [rx.compile(wrapped, rx.MULTILINE)]
+            except (re.error, rx.error) as exc:
                 raise _bad_regex(exc) from None
             except (OverflowError, RecursionError):
                 raise ValueError("The regular expression is too large: shorten it.") from None
@@ -114,7 +135,16 @@ class TextSearch:
             self._scans = [re.compile(re.escape(word) + rb"[^\n]*") for word in self.needles]
 
     def rows(self, chunk: LogChunk, rows: np.ndarray, r0: int, r1: int) -> np.ndarray:
-        """The rows among ``rows`` (ascending, within ``r0:r1`` of ``chunk``) whose text matches."""
+        """The rows among ``rows`` (ascending, within ``r0:r1`` of ``chunk``) whose text matches.
+
+        Raises ``RegexTooSlowError`` when the regular expression ran past its time limit.
+        """
+        try:
+            return self._rows(chunk, rows, r0, r1)
+        except TimeoutError:
+            raise RegexTooSlowError from None
+
+    def _rows(self, chunk: LogChunk, rows: np.ndarray, r0: int, r1: int) -> np.ndarray:
         count = r1 - r0
         if len(rows) < count * SPARSE:
             return rows[self._rows_match(chunk, rows)]
@@ -139,7 +169,10 @@ class TextSearch:
             starts = [m.start() for scan in self._scans for m in scan.finditer(blob)]
             at = np.searchsorted(bounds, np.array(starts, np.int64) + s0, side="right") - 1
             return rows[np.isin(rows, at + r0)]
-        spans = np.array([m.span() for scan in self._scans for m in scan.finditer(blob)], np.int64)
+        spans = np.array(
+            [m.span() for scan in self._scans for m in scan.finditer(blob, timeout=REGEX_TIMEOUT)],
+            np.int64,
+        )
         spans = spans.reshape(-1, 2) + s0
         first = np.searchsorted(bounds, spans[:, 0], side="right") - 1
         last = np.searchsorted(bounds, np.maximum(spans[:, 1] - 1, spans[:, 0]), "right") - 1
@@ -178,7 +211,7 @@ class TextSearch:
     def _test(self, parts: list[bytes] | list[bytearray]) -> np.ndarray:
         """One boolean per row text, computed without a Python frame per row."""
         if self.pattern is not None:
-            return np.fromiter(map(bool, map(self.pattern.search, parts)), bool, len(parts))
+            return np.fromiter(map(bool, map(self._search, parts)), bool, len(parts))
         found = np.zeros(len(parts), bool)
         for word in self.needles:
             found |= np.fromiter(map(operator.contains, parts, repeat(word)), bool, len(parts))
