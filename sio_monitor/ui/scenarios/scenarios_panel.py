@@ -14,6 +14,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import (
@@ -39,8 +40,6 @@ from PySide6.QtWidgets import (
 
 from sio_monitor.domain.emit.emit_requests import HistoryEntry
 from sio_monitor.domain.events import ConnectionState
-from sio_monitor.domain.scenario import Scenario, ScenarioError, parse_scenario
-from sio_monitor.domain.scenario.from_emits import SavedEmit, scenario_from_emits
 from sio_monitor.domain.scenario.results import ScenarioResult, StepResult, Verdict
 from sio_monitor.qt.scenario_admin import BridgeAdminView
 from sio_monitor.qt.session import MonitorSession
@@ -48,6 +47,10 @@ from sio_monitor.ui.emit.emit_console import EmitConsole
 from sio_monitor.ui.emit.emit_library import ENTRY_ROLE
 from sio_monitor.ui.scenarios.timeline import StepTimeline
 from sio_monitor.ui.widgets.inline_error import inline_error
+
+if TYPE_CHECKING:  # the loader (YAML, schema) loads when the view first checks a text
+    from sio_monitor.domain.scenario import Scenario
+    from sio_monitor.domain.scenario.from_emits import SavedEmit
 
 log = logging.getLogger(__name__)
 
@@ -194,6 +197,8 @@ class ScenariosPanel(QWidget):
 
     def check(self) -> Scenario | None:
         """Load the editor's text; show the first problem with its line and column, or none."""
+        from sio_monitor.domain.scenario import ScenarioError, parse_scenario
+
         self._check_timer.stop()
         source = self.path.name if self.path is not None else "scenario"
         try:
@@ -227,6 +232,8 @@ class ScenariosPanel(QWidget):
         if not emits:
             self.status_message.emit("The emit history is empty: send something from Emit first.")
             return
+        from sio_monitor.domain.scenario.from_emits import scenario_from_emits
+
         text = scenario_from_emits(emits, self._probe_settings())  # type: ignore[arg-type]
         self.set_text(text)
         self.status_message.emit(f"A scenario of {len(emits)} emits: save it to keep it.")
@@ -367,6 +374,8 @@ def _verdict_sentence(result: ScenarioResult) -> str:
 
 def history_emits(console: EmitConsole) -> list[SavedEmit]:
     """The emit console's history entries selected in its list, else all of them, oldest first."""
+    from sio_monitor.domain.scenario.from_emits import SavedEmit
+
     selected = [item.data(ENTRY_ROLE) for item in console.history_panel.list.selectedItems()]
     entries = [e for e in selected if isinstance(e, HistoryEntry)] or list(console.history)
     entries.sort(key=lambda entry: entry.at)
