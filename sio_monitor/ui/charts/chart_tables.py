@@ -28,6 +28,8 @@ from sio_monitor.qt.models.tree_base import plain_tooltip
 
 TOP_COLUMNS = ("Event", "In", "Out", "Total", "Last 60 s")
 SPARK_COLUMN = 4
+#: The sparkline column gives way first, down to this; the names and numbers never do.
+SPARK_MIN = 36
 REASON_COLUMNS = ("Disconnection reason", "Count")
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
@@ -103,10 +105,11 @@ class TopEventsTable(QTableWidget):
         self.setHorizontalHeaderLabels(list(TOP_COLUMNS))
         _prepare(self)
         header = self.horizontalHeader()
+        # Names and figures take what they need; the sparkline takes what is left.
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(SPARK_COLUMN, QHeaderView.ResizeMode.Fixed)
-        header.resizeSection(SPARK_COLUMN, 90)
+        header.setSectionResizeMode(SPARK_COLUMN, QHeaderView.ResizeMode.Stretch)
+        header.setMinimumSectionSize(SPARK_MIN)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setItemDelegateForColumn(SPARK_COLUMN, SparklineDelegate(self))
         self.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # a cut name's size stays in sight
         self.setToolTip(
@@ -148,7 +151,20 @@ class TopEventsTable(QTableWidget):
                 item.setForeground(brush)
             self._colours.append(QColor(colour) if colour else None)
         self._names = [row[0] for row in rows]
+        self._hold_width()
         self.viewport().update()
+
+    def _hold_width(self) -> None:
+        """As wide as the whole names and figures need, plus the narrowest sparkline."""
+        header = self.horizontalHeader()
+        needed = sum(
+            max(header.sectionSizeHint(column), self.sizeHintForColumn(column))
+            for column in range(SPARK_COLUMN)
+        )
+        scroll = self.verticalScrollBar().sizeHint().width()
+        width = needed + SPARK_MIN + scroll + 2 * self.frameWidth() + 4
+        if width > self.minimumWidth() or width < self.minimumWidth() - 40:
+            self.setMinimumWidth(width)
 
     def names(self) -> list[str]:
         """The event names listed, whole (their cells may show them cut)."""

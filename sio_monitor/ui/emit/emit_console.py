@@ -243,9 +243,17 @@ class EmitConsole(QWidget):
             await self.probe.connect_to(self.connection.settings())
 
     async def demo_exchange(self) -> None:
-        """Send the prefilled message and a ping, and wait for their acks (for screenshots)."""
+        """Send the prefilled message and a ping, and wait for their acks (for screenshots).
+
+        Only on a probe connected by ``try_demo`` and with an event name filled in:
+        a screenshot of another server's Emit tab shows the tab as it opens, calm,
+        without a red sentence about a send nobody asked for.
+        """
+        if not self.probe.connected:
+            return
         ping = EmitRequest("ping", "/", (ArgSpec(ArgKind.STRING.value, "hello"),), ack=True)
-        for request in (ping, self.form.request()):
+        filled = [r for r in (ping, self.form.request()) if r.event.strip()]
+        for request in filled:
             self.form.set_request(request)
             if self.send():
                 with contextlib.suppress(TimeoutError):

@@ -8,6 +8,13 @@ node that stopped reporting stays listed, in red, with how long it has been
 silent, and the totals count only the nodes still reporting. A server whose
 clock is off says by how much in its Clock column and in a note above the
 tables, which also says that the times shown are this computer's.
+
+Above the tables it is a dashboard for a second screen: the attention line
+(``attention.AttentionLine``, whose ``add_item``/``remove_item`` other parts
+of the app feed too) names anything wrong with a link to where it shows, and
+the tiles (``tiles.TileGrid``) give each figure with its last minute and its
+change, computed Qt-free by ``domain.throughput.overview_figures``. The
+namespaces table draws its numbers over small bars.
 """
 
 from __future__ import annotations
@@ -15,7 +22,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -30,9 +37,13 @@ from PySide6.QtWidgets import (
 
 from sio_monitor.domain.events import ConnectionState
 from sio_monitor.domain.format import counted, format_duration
+from sio_monitor.domain.throughput.overview_figures import OverviewFigures, namespace_rows
 from sio_monitor.domain.topology.clock_skew import describe_offset, relative_offset
 from sio_monitor.qt.bridge import EventBridge
 from sio_monitor.qt.models.tree_base import plain_tooltip
+from sio_monitor.ui.overview.attention import AttentionLine
+from sio_monitor.ui.overview.bar_delegate import BAR_ROLE, BarDelegate
+from sio_monitor.ui.overview.tiles import TileGrid
 
 SERVER_COLUMNS = (
     "Server",
@@ -51,7 +62,7 @@ IN_STEP = "in step"
 HEALTHY = QColor("#2e7d32")
 UNHEALTHY = QColor("#c62828")
 LAST_KNOWN = QColor("#9e9e9e")  # figures no longer current
-NAMESPACE_COLUMNS = ("Namespace", "Sockets", "Rooms")
+NAMESPACE_COLUMNS = ("Namespace", "Sockets", "Rooms", "Events/s")
 
 PRODUCTION_NOTE = (
     "This server runs the admin instrumentation in production mode: counts and rates only. "
@@ -97,6 +108,9 @@ def _set_row(table: QTableWidget, row: int, values: tuple[str, ...], right: set[
 class OverviewPanel(QWidget):
     """Servers with health and uptime, namespaces with socket counts."""
 
+    #: A view the attention line pointed to ("topology", "log", ...): the workspace shows it.
+    show_view = Signal(str)
+
     def __init__(self, bridge: EventBridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("overviewPanel")
@@ -122,13 +136,26 @@ class OverviewPanel(QWidget):
         self.clock_note.hide()
         self.servers = _table("serversTable", SERVER_COLUMNS, stretch=1)
         self.namespaces = _table("namespacesTable", NAMESPACE_COLUMNS, stretch=0)
+        self.servers.setAccessibleName("Servers")
+        self.namespaces.setAccessibleName("Namespaces")
+        self._bars = BarDelegate(self.namespaces)
+        for column in (1, 2, 3):
+            self.namespaces.setItemDelegateForColumn(column, self._bars)
+        self.namespaces.horizontalHeader().setMinimumSectionSize(110)
+        self.attention = AttentionLine(self)
+        self.attention.link_activated.connect(self.show_view)
+        self.tiles = TileGrid(self)
+        self.figures = OverviewFigures()
+        self._reconnecting = False
 
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.servers)
         split.addWidget(self.namespaces)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(self.attention)
         layout.addWidget(self.summary)
+        layout.addWidget(self.tiles)
         layout.addWidget(self.note)
         layout.addWidget(self.cluster_note)
         layout.addWidget(self.clock_note)
@@ -176,18 +203,12 @@ class OverviewPanel(QWidget):
 
         names = [n for n in topology.namespaces() if n != self._bridge.admin_namespace]
         development = topology.mode == "development"
-        self.namespaces.setRowCount(len(names))
-        for row, name in enumerate(names):
-            rooms = topology.room_count(name) if development else None
-            count = (
-                topology.socket_count(name) if development else topology.reported_socket_count(name)
-            )
-            _set_row(
-                self.namespaces,
-                row,
-                (name, str(count), "—" if rooms is None else str(rooms)),
-                {1, 2},
-            )
+        admin = self._bridge.admin_namespace
+        self._show_namespaces(namespace_rows(topology, self._bridge.rates, admin))
+        self.tiles.show_tiles(
+            self.figures.tiles(topology, self._bridge.rates, self._bridge.admin_namespace, now)
+        )
+        self._attend(len(servers) - healthy_servers, bool(topology.clock_sentence.said))
         self.note.setVisible(bool(servers) and not development)
         unreported = topology.unreported_servers() if development else []
         if unreported:
@@ -212,6 +233,56 @@ class OverviewPanel(QWidget):
         elif not self.summary.text():
             self.summary.setText("Not connected.")
         self._apply_staleness()
+
+    def _show_namespaces(self, rows: list[tuple[str, int, int | None, float | None]]) -> None:
+        self.namespaces.setRowCount(len(rows))
+        tops = [max((r[i] or 0 for r in rows), default=0) or 1 for i in (1, 2, 3)]
+        for row, (name, sockets, rooms, events) in enumerate(rows):
+            _set_row(
+                self.namespaces,
+                row,
+                (
+                    name,
+                    str(sockets),
+                    "—" if rooms is None else str(rooms),
+                    "—" if events is None else f"{events:.1f}",
+                ),
+                {1, 2, 3},
+            )
+            for column, value, top in zip((1, 2, 3), (sockets, rooms, events), tops, strict=True):
+                fraction = None if value is None else float(value) / top
+                item = self.namespaces.item(row, column)
+                if item.data(BAR_ROLE) != fraction:
+                    item.setData(BAR_ROLE, fraction)
+
+    def _attend(self, silent: int, clock_off: bool) -> None:
+        """The overview's own attention items; other keys are left to their owners."""
+        line = self.attention
+        if silent:
+            line.add_item(
+                "overview:silent",
+                f"{counted(silent, 'server')} not reporting",
+                "overview",
+            )
+        else:
+            line.remove_item("overview:silent")
+        dropped = self._bridge.rejected_payloads
+        if dropped:
+            line.add_item(
+                "overview:dropped",
+                f"{counted(dropped, 'malformed payload part')} dropped",
+                "log",
+            )
+        else:
+            line.remove_item("overview:dropped")
+        if clock_off:
+            line.add_item("overview:clock", "a server's clock is off", "overview")
+        else:
+            line.remove_item("overview:clock")
+        if self._reconnecting:
+            line.add_item("overview:reconnecting", "reconnecting to the server", "")
+        else:
+            line.remove_item("overview:reconnecting")
 
     def _tint(self, row: int, healthy: bool) -> None:
         """Green or red health; a silent server's last figures in grey; all grey while away."""
@@ -240,6 +311,9 @@ class OverviewPanel(QWidget):
     def _connection_changed(self, change: object) -> None:
         state = getattr(change, "state", None)
         self._stale = state in (ConnectionState.RECONNECTING, ConnectionState.FAILED)
+        self._reconnecting = state is ConnectionState.RECONNECTING
+        if state is ConnectionState.CONNECTING:
+            self.figures.clear()
         if state is ConnectionState.CONNECTING:
             self.summary.setText("Connecting…")
         self.refresh()

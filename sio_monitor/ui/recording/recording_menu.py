@@ -38,7 +38,9 @@ from sio_monitor.store.recording import (
 )
 from sio_monitor.store.recording_reader import open_recording
 from sio_monitor.ui.recording.replay_bar import ReplayBar
+from sio_monitor.ui.recording.retention_runner import RetentionRunner
 from sio_monitor.ui.shell.main_window import MainWindow
+from sio_monitor.ui.shell.preferences import Preferences
 from sio_monitor.ui.shell.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -74,12 +76,23 @@ class RecordingUi(QObject):
         self.indicator = QLabel(objectName="recordingIndicator")
         self.indicator.setTextFormat(Qt.TextFormat.PlainText)
         window.statusBar().insertPermanentWidget(0, self.indicator)
+        chosen = Preferences.load().recordings_folder
+        if directory is None and chosen:
+            self.directory = Path(chosen)
+        # Retention at start and hourly; the space used stays in the status bar.
+        self.retention = RetentionRunner(
+            self._folder, lambda: Preferences.load().retention, self._in_use, self
+        )
+        window.statusBar().insertPermanentWidget(1, self.retention.label)
+        self.retention.said.connect(self._say)
+        window.preferences_applied.connect(self._preferences_applied)
         self._build_menu()
         window.setAcceptDrops(True)
         window.installEventFilter(self)
         window.connections.currentChanged.connect(self._tabs_changed)
         window.close_requested.connect(self._closing)
         self._tabs_changed()
+        self.retention.run()
 
     # --- what the application calls ------------------------------------------------------
 
@@ -215,9 +228,24 @@ class RecordingUi(QObject):
 
     # --- the menu ---------------------------------------------------------------------------
 
+    def _in_use(self) -> list[Path]:
+        return [r.path for r in self.recorders.values() if r.path is not None]
+
+    def _preferences_applied(self, preferences: Preferences) -> None:
+        """Recording on or off, the folder (for the next recording) and retention, at once."""
+        if self.record_action.isChecked() != preferences.recordings_enabled:
+            self.record_action.setChecked(preferences.recordings_enabled)
+        folder = Path(preferences.recordings_folder) if preferences.recordings_folder else None
+        self.directory = folder
+        for recorder in self.recorders.values():
+            recorder.directory = folder
+        self.retention.run()
+
     def _build_menu(self) -> None:
         window = self.window
-        menu = QMenu("&File", window, objectName="fileMenu")
+        existing = window.findChild(QMenu, "fileMenu")  # the window's, holding Quit
+        menu = existing if existing is not None else QMenu("&File", window, objectName="fileMenu")
+        before = menu.actions()[0] if menu.actions() else None
         open_action = QAction("&Open Recording…", window, objectName="openRecordingAction")
         open_action.setShortcut(QKeySequence.StandardKey.Open)
         open_action.triggered.connect(self._choose_file)
@@ -230,13 +258,15 @@ class RecordingUi(QObject):
         self.record_action.toggled.connect(self._record_toggled)
         folder = QAction("Show Recordings &Folder", window, objectName="recordingsFolderAction")
         folder.triggered.connect(self._show_folder)
-        for item in (open_action, self.recent_menu, None, self.record_action, folder):
+        for item in (open_action, self.recent_menu, None, self.record_action, folder, None):
             if item is None:
-                menu.addSeparator()
+                menu.insertSeparator(before) if before is not None else menu.addSeparator()
             elif isinstance(item, QMenu):
-                menu.addMenu(item)
+                menu.insertMenu(before, item) if before is not None else menu.addMenu(item)
             else:
-                menu.addAction(item)
+                menu.insertAction(before, item) if before is not None else menu.addAction(item)
+        if existing is not None:
+            return
         bar = window.menuBar()
         first = bar.actions()[0] if bar.actions() else None
         if first is not None:

@@ -17,12 +17,10 @@ from PySide6.QtWidgets import (
     QDockWidget,
     QLabel,
     QMainWindow,
-    QMessageBox,
     QTabWidget,
     QWidget,
 )
 
-from sio_monitor import __version__
 from sio_monitor.domain.events import ConnectionState
 from sio_monitor.domain.profiles import Profile
 from sio_monitor.domain.settings import ConnectionSettings
@@ -35,6 +33,10 @@ from sio_monitor.ui.connection.reconnect_banner import ReconnectBanner
 from sio_monitor.ui.emit.emit_console import EmitConsole
 from sio_monitor.ui.explorer.explorer import TopologyExplorer
 from sio_monitor.ui.overview.overview import OverviewPanel
+from sio_monitor.ui.shell.help_dialogs import AboutDialog, ShortcutsDialog
+from sio_monitor.ui.shell.preferences import SHORTCUT, Preferences, PreferencesDialog
+from sio_monitor.ui.shell.theme import apply_font_scale, apply_theme
+from sio_monitor.ui.shell.window_geometry import first_geometry
 from sio_monitor.ui.shell.workspace import STATE_COLOURS, VIEW_NAMES, Workspace, state_icon
 
 
@@ -43,6 +45,7 @@ class MainWindow(QMainWindow):
     disconnect_requested = Signal()  # the current workspace
     close_requested = Signal(object)  # Workspace whose tab the user closed
     quit_requested = Signal()
+    preferences_applied = Signal(object)  # Preferences, after OK or Apply in Preferences
 
     def __init__(
         self,
@@ -87,6 +90,12 @@ class MainWindow(QMainWindow):
         self.add_workspace(session, probe)
         self._build_actions()
         self._restore_layout()
+        self.preferences = Preferences.load()
+        if self.preferences.theme != "system":
+            apply_theme(self.preferences.theme)
+        if self.preferences.font_scale != 1.0:
+            apply_font_scale(self.preferences.font_scale)
+        self._apply_timeouts(self.preferences)
 
     # --- workspaces ------------------------------------------------------------------------
 
@@ -228,14 +237,24 @@ class MainWindow(QMainWindow):
         disconnect.setShortcut(QKeySequence("Ctrl+D"))
         disconnect.triggered.connect(self.disconnect_requested)
         quit_action = QAction("&Quit", self, objectName="quitAction")
-        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.setShortcuts([QKeySequence("Ctrl+Q")])  # also where the platform has none
         quit_action.triggered.connect(self.close)
+        self.quit_action = quit_action
         profiles = QAction("&Profiles…", self, objectName="profilesAction")
         profiles.triggered.connect(self.connect_dialog.manage_profiles)
         for action in (connect, new_tab, profiles, disconnect, close_tab):
             menu.addAction(action)
-        menu.addSeparator()
-        menu.addAction(quit_action)
+        file_menu = self.menuBar().addMenu("&File")
+        file_menu.setObjectName("fileMenu")
+        file_menu.addAction(quit_action)
+        self.menuBar().insertMenu(menu.menuAction(), file_menu)
+        edit = self.menuBar().addMenu("&Edit")
+        edit.setObjectName("editMenu")
+        preferences = QAction("&Preferences…", self, objectName="preferencesAction")
+        preferences.setShortcut(SHORTCUT)
+        preferences.setMenuRole(QAction.MenuRole.PreferencesRole)
+        preferences.triggered.connect(self.show_preferences)
+        edit.addAction(preferences)
         view = self.menuBar().addMenu("&View")
         for index, name in enumerate(("Overview", "Topology", "Throughput", "Emit", "Log")):
             action = QAction(name, self)
@@ -243,9 +262,35 @@ class MainWindow(QMainWindow):
             action.triggered.connect(lambda _=False, i=index: self.tabs.setCurrentIndex(i))
             view.addAction(action)
         help_menu = self.menuBar().addMenu("&Help")
-        about = QAction("&About SIO Monitor", self)
+        keys = QAction("&Keyboard Shortcuts", self, objectName="shortcutsAction")
+        keys.setShortcut(QKeySequence("Ctrl+/"))
+        keys.triggered.connect(lambda: ShortcutsDialog(self).open())
+        help_menu.addAction(keys)
+        about = QAction("&About SIO Monitor", self, objectName="aboutAction")
+        about.setMenuRole(QAction.MenuRole.AboutRole)
         about.triggered.connect(self._about)
         help_menu.addAction(about)
+
+    def show_preferences(self) -> PreferencesDialog:
+        dialog = PreferencesDialog(Preferences.load(), self)
+        dialog.applied.connect(self.apply_preferences)
+        dialog.open()
+        return dialog
+
+    def apply_preferences(self, preferences: Preferences) -> None:
+        """Everything that can change without a restart changes now."""
+        if preferences.theme != self.preferences.theme:
+            apply_theme(preferences.theme)
+        if preferences.font_scale != self.preferences.font_scale:
+            apply_font_scale(preferences.font_scale)
+        self._apply_timeouts(preferences)
+        self.preferences = preferences
+        self.preferences_applied.emit(preferences)
+
+    def _apply_timeouts(self, preferences: Preferences) -> None:
+        self.connect_dialog.timeout.setValue(preferences.connect_timeout)
+        for workspace in self.workspaces():
+            workspace.emit_console.form.ack_timeout.setValue(preferences.ack_timeout)
 
     def _settings_chosen(self, settings: ConnectionSettings) -> None:
         if self.connect_target is None or self.connections.indexOf(self.connect_target) < 0:
@@ -305,21 +350,14 @@ class MainWindow(QMainWindow):
             self.rejected_label.setToolTip(plain_tooltip(f"Last: {last}"))
 
     def _about(self) -> None:
-        box = QMessageBox(self)
-        box.setWindowTitle("About SIO Monitor")
-        box.setTextFormat(Qt.TextFormat.PlainText)
-        box.setText(
-            f"SIO Monitor {__version__}\n\n"
-            "Monitor Socket.IO servers through the Admin protocol and emit test events."
-        )
-        box.open()
+        AboutDialog(self).open()
 
     def _restore_layout(self) -> None:
         geometry = QSettings().value("mainWindow/geometry")
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
             self.restoreGeometry(geometry)
         else:
-            self.resize(1000, 640)
+            self.setGeometry(first_geometry(self.screen().availableGeometry()))
         state = QSettings().value("mainWindow/state")
         if isinstance(state, QByteArray) and not state.isEmpty():
             self.restoreState(state)

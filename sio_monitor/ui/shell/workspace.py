@@ -14,8 +14,10 @@ from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from sio_monitor.domain.compatibility import names_socketio_2
+from sio_monitor.domain.eventlog.log import EventLog
 from sio_monitor.domain.events import ConnectionChanged, ConnectionState, PayloadRejected
 from sio_monitor.domain.settings import ConnectionSettings
+from sio_monitor.qt.models.eventlog_model import EventLogModel
 from sio_monitor.qt.probe_session import ProbeSession
 from sio_monitor.qt.session import MonitorSession
 from sio_monitor.ui.alerts.alerts_controller import AlertsController
@@ -27,6 +29,7 @@ from sio_monitor.ui.load.load_panel import LoadPanel, probe_target
 from sio_monitor.ui.log.event_log_view import EventLogPanel
 from sio_monitor.ui.overview.overview import OverviewPanel
 from sio_monitor.ui.scenarios.scenarios_panel import ScenariosPanel, history_emits
+from sio_monitor.ui.shell.preferences import event_log_capacity
 
 STATE_COLOURS = {
     ConnectionState.CONNECTED: "#2e7d32",
@@ -75,7 +78,9 @@ class Workspace(QWidget):
         self.explorer = TopologyExplorer(self.session, self)
         self.charts = ThroughputCharts(self.session.bridge, self)
         self.emit_console = EmitConsole(self.session, self.probe, self.explorer.runner, parent=self)
-        self.event_log = EventLogPanel(parent=self)
+        self.event_log = EventLogPanel(
+            EventLogModel(EventLog(capacity=event_log_capacity())), parent=self
+        )
         self.event_log.attach(self.session, self.probe)
         attention = getattr(self.overview, "attention", None)  # the overview's line, if any
         self.alerts = AlertsController(
