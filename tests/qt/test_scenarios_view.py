@@ -101,6 +101,19 @@ def test_the_window_reaches_the_terminals_verdicts_on_the_demo_server(
                 workspace.event_log.model.rowsInserted,
             )
 
+            workspace.remember(ConnectionSettings(server.url))
+            elsewhere = await window_run(
+                workspace, EVERY_STEP_KIND, server.url.replace("127.0.0.1", "localhost")
+            )
+            assert elsewhere.passed  # localhost is this same server
+            other = f"http://127.0.0.1:{server.port + 1}"
+            workspace.remember(ConnectionSettings(other))
+            mismatch = await window_run(workspace, EVERY_STEP_KIND, server.url)
+            assert f"This tab watches 127.0.0.1:{server.port + 1}, not the target" in (
+                mismatch.steps[4].message
+            )
+            workspace.remember(ConnectionSettings(server.url))
+
             bad_window = await window_run(workspace, failing, server.url)
             bad_terminal = await run_scenario(parse_scenario(failing), server.url, None)
             assert verdicts(bad_window) == verdicts(bad_terminal)

@@ -15,6 +15,7 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import (
@@ -291,7 +292,17 @@ class ScenariosPanel(QWidget):
         self.timeline.clear()
         self.verdict.setText(f"Running {scenario.name} against {target}…")
         admin = None
-        if scenario.uses_admin() and self._admin_connected():
+        watched = self._default_target()
+        admin_missing = (
+            "This tab is not connected to the server's admin namespace: "
+            "connect it (Ctrl+K), then run again."
+        )
+        if watched and _server_of(watched) != _server_of(target):
+            admin_missing = (
+                f"This tab watches {_server_of(watched)}, not the target {_server_of(target)}: "
+                "run the scenario from a tab connected to its server, or change its target."
+            )
+        elif scenario.uses_admin() and self._admin_connected():
             admin = BridgeAdminView(self.session.bridge, self)
         runner = ScenarioRunner(
             scenario,
@@ -300,8 +311,7 @@ class ScenariosPanel(QWidget):
             sink=self._probe_event,
             on_step=self._step_finished,
             on_step_started=self._step_started,
-            admin_missing="This tab is not connected to the server's admin namespace: "
-            "connect it (Ctrl+K), then run again.",
+            admin_missing=admin_missing,
         )
         self._runner = runner
         self._update_buttons()
@@ -357,6 +367,18 @@ class ScenariosPanel(QWidget):
         running = self._runner is not None
         self.run_button.setEnabled(not running and self.scenario is not None)
         self.stop_button.setEnabled(running)
+
+
+def _server_of(url: str) -> str:
+    """host:port of a URL, the default port filled in, for telling two servers apart."""
+    parts = urlsplit(url)
+    secure = parts.scheme in ("https", "wss")
+    try:
+        port = parts.port or (443 if secure else 80)
+    except ValueError:
+        port = 0
+    host = (parts.hostname or "").replace("localhost", "127.0.0.1")
+    return f"{host}:{port}"
 
 
 def _verdict_sentence(result: ScenarioResult) -> str:
