@@ -4,7 +4,8 @@ The server (``tests/support/sync_server.py``) runs python-socketio's sync
 ``instrument()`` with 50 clients that joined at once, so several stats tasks
 race and each interval brings a burst of ``server_stats``. The monitor must
 keep the server's 2 s interval, never judge it silent, and count 50 clients
-in the overview and in ``watch`` alike, its own admin connection left out.
+in the overview and in ``watch`` alike, its own admin connection left out, in
+development and in production mode.
 """
 
 from __future__ import annotations
@@ -73,9 +74,10 @@ def test_racing_stats_keep_the_interval_and_the_server_healthy(
             assert len(truth["clients"]) == CLIENTS
             assert app_clients(bridge.topology.servers(), settings.admin_namespace) == CLIENTS
             overview.refresh()
-            assert f"{CLIENTS} clients" in overview.summary.text()
+            assert f"· {CLIENTS} clients · {CLIENTS} sockets in" in overview.summary.text()
+            assert f"{sync_server.mode} mode" in overview.summary.text()
             assert "not reporting" not in overview.summary.text()
-            save_screenshot(overview, "sync_server_overview")
+            save_screenshot(overview, f"sync_server_overview_{sync_server.mode}")
         finally:
             await session.disconnect()
 
@@ -101,3 +103,4 @@ def test_watch_counts_the_same_clients_as_the_server(
     code, lines, truth = asyncio.run(main())
     assert code == 0
     assert lines[-1]["clients"] == len(truth["clients"]) == CLIENTS
+    assert lines[-1]["sockets"] == {"/": CLIENTS}

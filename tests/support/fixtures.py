@@ -28,10 +28,13 @@ def require(reason: str | None) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture
-def sync_server() -> Iterator[SyncServer]:
-    """Flask-SocketIO (threading) with sync ``instrument()``, 50 clients, 2 s stats."""
-    with SyncServer(clients=50, stats_interval=2.0) as server:
+@pytest.fixture(params=["development", "production"])
+def sync_server(request: pytest.FixtureRequest) -> Iterator[SyncServer]:
+    """Flask-SocketIO (threading) with sync ``instrument()``, 50 clients, 2 s stats.
+
+    Once in each admin mode (``request.param``; ``server.mode`` says which).
+    """
+    with SyncServer(clients=50, stats_interval=2.0, mode=request.param) as server:
         yield server  # type: ignore[misc]
 
 

@@ -7,7 +7,7 @@ monitor a 0.2 s interval. The race happens in most runs only, so
 ``--racing-tasks`` (default 3) starts that many more stats tasks, as it does.
 
 Run as ``python -m tests.support.sync_server --port 0 [--clients N]
-[--stats-interval S] [--racing-tasks N]``: it serves on 127.0.0.1, lets
+[--stats-interval S] [--racing-tasks N] [--mode production]``: it serves on 127.0.0.1, lets
 ``--clients`` users of its own connect at once, and prints one JSON line
 ``{"port", "url", "pid"}`` once they are in. ``GET /truth`` answers
 ``{"clients": [...engine ids...], "sockets": [...]}`` of the namespace ``/``.
@@ -37,11 +37,13 @@ def serve(args: argparse.Namespace) -> None:
     app = Flask(__name__)
     io = SocketIO(app, async_mode="threading", logger=False, engineio_logger=False)
     server = io.server
-    admin = server.instrument(auth=False, server_id=args.server_id,
+    admin = server.instrument(auth=False, server_id=args.server_id, mode=args.mode,
                               server_stats_interval=args.stats_interval)  # fmt: skip
     # The start-up race (one stats task per connection accepted before the first
     # task was stored) happens in most runs, not all: start the raced tasks here
     # so that every run has them, each counting uptime from its own start.
+    if args.racing_tasks and admin.stop_stats_event is None:  # made at the first connection
+        admin.stop_stats_event = server.eio.create_event()
     for _ in range(args.racing_tasks):
         server.start_background_task(admin._emit_server_stats)
 
@@ -93,18 +95,22 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--stats-interval", type=float, default=2.0)
     parser.add_argument("--racing-tasks", type=int, default=3, help="extra stats tasks")
+    parser.add_argument("--mode", choices=("development", "production"), default="development")
     serve(parser.parse_args(argv))
 
 
 class SyncServer(ServerProcess):
     """One ``sync_server`` process with ``clients`` users of its own."""
 
-    def __init__(self, clients: int = 50, stats_interval: float = 2.0) -> None:
+    def __init__(
+        self, clients: int = 50, stats_interval: float = 2.0, mode: str = "development"
+    ) -> None:
         super().__init__(
             "tests.support.sync_server",
-            "--clients", str(clients), "--stats-interval", str(stats_interval),
+            "--clients", str(clients), "--stats-interval", str(stats_interval), "--mode", mode,
         )  # fmt: skip
         self.clients = clients
+        self.mode = mode
 
 
 if __name__ == "__main__":
