@@ -158,10 +158,32 @@ def _flag(value: Any, what: str) -> bool | None:
 # --- structures --------------------------------------------------------------
 
 
+def _handshake_whole(raw: dict[str, Any]) -> Handshake:
+    """The usual case, every field valid, in one pass; PayloadError sends it field by field."""
+    secure, xdomain = raw.get("secure", False), raw.get("xdomain")
+    if type(secure) is not bool or (xdomain is not None and type(xdomain) is not bool):
+        raise PayloadError("handshake flag is not a boolean")
+    return Handshake(
+        address=as_text(raw.get("address"), "handshake.address"),
+        headers=as_string_map(raw.get("headers"), "handshake.headers"),
+        query=as_string_map(raw.get("query"), "handshake.query"),
+        issued=_issued(raw.get("issued")),
+        time=as_text(raw.get("time"), "handshake.time"),
+        secure=secure,
+        url=as_text(raw.get("url"), "handshake.url"),
+        xdomain=xdomain,
+    )
+
+
 def _handshake(value: Any, salvage: _Salvage, unknown: list[str]) -> Handshake:
     if value is None:
         return Handshake()
-    if type(value) is not dict:
+    if type(value) is dict:
+        try:
+            return _handshake_whole(value)
+        except PayloadError:
+            pass  # keep what is valid, below
+    else:
         salvage.drop("handshake is not an object", "handshake")
         unknown.append("handshake")
         return Handshake()
@@ -218,6 +240,23 @@ def _socket(
     elif issued is not None and issued < connected_at:
         connected_at = issued
     get = raw.get
+    try:  # the usual case, every field valid, in one pass
+        client_id = as_text(get("clientId"), "clientId")
+        transport = as_text(get("transport"), "transport", "websocket")
+        rooms = get("rooms")
+        if rooms is None:
+            room_names: tuple[str, ...] = ()
+        else:
+            rooms = as_list(rooms, "rooms", MAX_ROOMS_PER_SOCKET)
+            room_names = tuple([as_name(room, "room") for room in rooms])
+    except PayloadError:
+        pass  # keep what is valid, below
+    else:
+        salvage.item = outer
+        return SocketInfo(
+            sid, client_id, nsp, transport, get("data"), room_names, handshake, connected_at,
+            tuple(unknown),
+        )  # fmt: skip
     info = SocketInfo(
         id=sid,
         client_id=_optional(
@@ -426,12 +465,18 @@ def _traffic(
         packet = args[2]
         if type(packet) is not list or not packet:
             raise PayloadError(f"{event} packet is not a non-empty list")
+        at = received_at
+        if len(args) > 3:  # inline, not _stamp: this is the busiest event of all
+            try:
+                at = as_timestamp(args[3], received_at)
+            except PayloadError as error:
+                salvage.drop(str(error), "timestamp")
         return cls(
             as_name(args[0], "nsp"),
             as_name(args[1], "socket id"),
             as_event_name(packet[0]),
             tuple(packet[1:]),
-            _stamp(args[3] if len(args) > 3 else None, received_at, salvage),
+            at,
         )
 
     return decode_traffic
