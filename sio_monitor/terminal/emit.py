@@ -3,7 +3,9 @@
 For scripts and CI checks against a staging server: the same probe client as
 the emit console, on plain asyncio without Qt. Each argument is JSON when it
 parses and a string otherwise, so ``42``, ``true`` and ``{"a": 1}`` keep their
-types and ``hello`` needs no quotes. The exit code says how far it got.
+types and ``hello`` needs no quotes. Binary goes as ``@file``, ``hex:00ff`` or
+``{"$binary": "<base64>"}`` (what ``--json`` prints), so a reply printed by one
+run can be sent by the next. The exit code says how far it got.
 """
 
 from __future__ import annotations
@@ -15,7 +17,13 @@ import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-from sio_monitor.domain.emit.emit_args import guess_argument, json_error, preview, to_jsonable
+from sio_monitor.domain.emit.emit_args import (
+    ArgumentError,
+    command_line_argument,
+    json_error,
+    preview,
+    to_jsonable,
+)
 from sio_monitor.domain.emit.probe_events import EmitResult
 from sio_monitor.domain.emit.probe_settings import ProbeSettings
 from sio_monitor.domain.settings import (
@@ -34,6 +42,8 @@ from sio_monitor.terminal import (
 )
 
 DEFAULT_TIMEOUT = 5.0
+#: A mistyped command line (argparse's own code for it).
+EXIT_MISTYPED = 2
 #: Characters of one reply argument in the human form; --json prints everything.
 SHOWN_PER_ARGUMENT = 2000
 
@@ -48,7 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sio-monitor emit",
         description="Connect to a Socket.IO server as a plain client, emit one event and "
-        "print its ack. Each ARG is JSON when it parses, else a string.",
+        "print its ack. Each ARG is JSON when it parses, else a string; binary is @FILE, "
+        'hex:00FF or {"$binary": "BASE64"} (as --json prints it), and @@TEXT is the string @TEXT.',
         epilog=EXIT_CODES,
     )
     parser.add_argument("url", help="server URL, as in http://localhost:3000")
@@ -204,17 +215,28 @@ def _arguments(count: int) -> str:
     return f"{count} argument" if count == 1 else f"{count} arguments"
 
 
+def _refuse(sentence: str) -> int:
+    """A mistyped command line: one sentence, exit 2 (the usage block is for --help)."""
+    print(f"sio-monitor emit: {sentence}", file=sys.stderr)
+    return EXIT_MISTYPED
+
+
 def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
-    """Entry point for the CLI: a mistyped command line exits 2 through ``parser.error``."""
+    """Entry point for the CLI: a mistyped command line exits 2 with one sentence."""
     if not args.event:
-        parser.error("The event name is empty.")
+        return _refuse("The event name is empty.")
     if args.event in RESERVED_EVENTS:
-        parser.error(f'"{args.event}" is reserved by Socket.IO: choose another event name.')
+        return _refuse(f'"{args.event}" is reserved by Socket.IO: choose another event name.')
     try:
         settings = settings_from_arguments(args)
     except SettingsError as exc:
-        parser.error(str(exc))
-    values = [guess_argument(text) for text in args.args]
+        return _refuse(str(exc))
+    values = []
+    for number, text in enumerate(args.args, 1):
+        try:
+            values.append(command_line_argument(text))
+        except ArgumentError as exc:
+            return _refuse(f"argument {number}: {exc.message}")
     try:
         return asyncio.run(
             run_emit(

@@ -9,13 +9,16 @@ ack in time.
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import subprocess
 import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 import pytest
 
+from sio_monitor.domain.emit.emit_args import from_jsonable
 from sio_monitor.domain.settings import SettingsError
 from sio_monitor.terminal.emit import build_parser, settings_from_arguments
 from tests.integration.probe_servers import DENIED, python_probe_server
@@ -177,3 +180,62 @@ def test_emit_runs_without_qt() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.network
+def test_binary_arguments_arrive_as_bytes_and_a_printed_reply_goes_back_in(tmp_path: Path) -> None:
+    picture = tmp_path / "photo.bin"
+    picture.write_bytes(bytes(range(256)) * 3)
+    packed = base64.b64encode(b"\x00\x01\xfe\xffbinary").decode()
+
+    async def scenario(url: str) -> None:
+        code, out, err = await emit_command(
+            url,
+            "echo",
+            f"@{picture}",
+            "hex:00ff10",
+            json.dumps({"$binary": packed}),
+            json.dumps({"photo": {"$binary": packed}, "n": 1}),
+            "@@handle",
+            "--ack",
+            "--json",
+        )
+        assert (code, err) == (0, "")
+        reply = json.loads(out)["reply"]  # what the server got, acked back as it got it
+        assert [from_jsonable(value) for value in reply] == [
+            bytes(range(256)) * 3,
+            b"\x00\xff\x10",
+            b"\x00\x01\xfe\xffbinary",
+            {"photo": b"\x00\x01\xfe\xffbinary", "n": 1},
+            "@handle",
+        ]
+        # What --json printed is sent again as it stands: the same bytes arrive.
+        code, out, err = await emit_command(
+            url, "echo", *(json.dumps(value) for value in reply), "--ack", "--json"
+        )
+        assert (code, err) == (0, "")
+        assert json.loads(out)["reply"] == reply
+
+    against_python_server(scenario)
+
+
+def test_a_mistyped_command_line_is_one_sentence_without_the_usage_block(
+    tmp_path: Path,
+) -> None:
+    for argv, said in [
+        (["http://x", "echo", "--auth", '{"token": deny}'], "--auth: Invalid JSON at line 1"),
+        (["http://x", "disconnect"], '"disconnect" is reserved by Socket.IO'),
+        (["http://x", "echo", f"@{tmp_path / 'missing.bin'}"], "argument 1: The file"),
+        (["http://x", "echo", "1", "hex:0g"], "argument 2: 'g' at line 1, column 2"),
+        (["http://x", "echo", '{"$binary": "@@@"}'], 'argument 1: A "$binary" value'),
+    ]:
+        result = subprocess.run(
+            [sys.executable, "-m", "sio_monitor", "emit", *argv],
+            capture_output=True,
+            text=True,
+            timeout=RUN_TIMEOUT,
+        )
+        assert result.returncode == 2, (argv, result.stderr)
+        assert result.stderr.startswith(f"sio-monitor emit: {said}"), (argv, result.stderr)
+        assert result.stderr.count("\n") == 1 and "usage:" not in result.stderr
+        assert result.stdout == ""

@@ -123,6 +123,48 @@ def guess_argument(text: str) -> Any:
         return text
 
 
+#: A command-line argument read as hex bytes: ``hex:00ff10``.
+HEX_PREFIX = "hex:"
+
+
+def command_line_argument(text: str) -> Any:
+    """The command line's rule, binary included, so that ``emit --json`` output goes back in.
+
+    ``@path`` sends a file's bytes and ``hex:00ff`` hex bytes; ``@@text`` is the
+    string ``@text``. Otherwise JSON when it parses, else the text as a string;
+    ``{"$binary": "<base64>"}`` anywhere in the JSON is binary, as ``--json``
+    prints it. ArgumentError says what is wrong.
+    """
+    if text.startswith("@@"):
+        return text[1:]
+    if text.startswith("@"):
+        return _read_file(text[1:])
+    if text[: len(HEX_PREFIX)].lower() == HEX_PREFIX:
+        return _parse_hex(text[len(HEX_PREFIX) :])
+    return _with_binary(guess_argument(text))
+
+
+def _with_binary(value: Any) -> Any:
+    """``from_jsonable`` with every base64 checked: bad letters are said, not dropped."""
+    if isinstance(value, list):
+        return [_with_binary(item) for item in value]
+    if isinstance(value, dict):
+        if len(value) == 1:
+            key, inner = next(iter(value.items()))
+            if key == BINARY_KEY and isinstance(inner, str):
+                try:
+                    return _parse_base64(inner)
+                except ArgumentError:
+                    raise ArgumentError(
+                        f'A "{BINARY_KEY}" value is not valid base64: '
+                        "write it as emit --json prints it."
+                    ) from None
+            if key == LITERAL_KEY and isinstance(inner, dict):
+                return {k: _with_binary(v) for k, v in inner.items()}
+        return {k: _with_binary(v) for k, v in value.items()}
+    return value
+
+
 def _parse_number(text: str) -> int | float:
     word = text.strip()
     if _INTEGER.fullmatch(word):
