@@ -24,11 +24,12 @@ from sio_monitor.ui.shell.main_window import MainWindow
 from sio_monitor.ui.shell.preferences import Preferences, PreferencesDialog
 from sio_monitor.ui.shell.theme import apply_theme, is_dark
 from sio_monitor.ui.shell.window_geometry import first_geometry
+from sio_monitor.ui.shell.workspace import VIEW_NAMES
 from tests.qt.screens import save_screenshot
 from tests.qt.waiting import until
 
 SIZES = ((1024, 640), (1366, 768), (1920, 1080))
-VIEWS = ("overview", "topology", "throughput", "emit", "log")
+VIEWS = VIEW_NAMES
 #: Event names the demo server's users send and receive; the longest must never be cut.
 DEMO_EVENT_NAMES = ("message", "typing", "presence", "user_joined", "user_left", "join", "ping")
 LONGEST = max(DEMO_EVENT_NAMES, key=len)
@@ -92,7 +93,7 @@ def test_preferences_round_trip_and_the_theme_changes_the_palette(
         assert window.charts.theme.name == "dark" if hasattr(window.charts.theme, "name") else True
     finally:
         QSettings().remove("preferences")
-        apply_theme("light")
+        apply_theme("system")
         from sio_monitor.ui.shell.theme import apply_font_scale
 
         apply_font_scale(1.0)
@@ -160,7 +161,9 @@ def test_every_view_holds_at_three_sizes_in_both_themes(app_loop: BatchedQEventL
                 for width, height in SIZES:
                     window.resize(width, height)
                     QApplication.processEvents()
-                    assert window.width() == width, "a view holds the window wider"
+                    assert (window.width(), window.height()) == (width, height), (
+                        "a view holds the window larger"
+                    )
                     for view in VIEWS:
                         window.show_tab(view)
                         charts.redraw()
@@ -170,7 +173,7 @@ def test_every_view_holds_at_three_sizes_in_both_themes(app_loop: BatchedQEventL
                         if view == "throughput" and (width, height) == (1024, 640):
                             assert_name_whole(charts.top_table, LONGEST)
         finally:
-            apply_theme("light")
+            apply_theme("system")
             window.close()
             await asyncio.wait_for(running, 5.0)
             await demo.stop()
@@ -193,3 +196,32 @@ def assert_name_whole(table: object, name: str) -> None:
         table.columnWidth(c)  # type: ignore[attr-defined]
         for c in range(4)
     ), "the numbers beside the name are cut"
+
+
+def test_retention_runs_at_start_and_the_status_bar_shows_the_space(
+    qapp: QApplication, tmp_path: Path
+) -> None:
+    import os
+    import time
+
+    from sio_monitor.ui.recording.recording_menu import install_recording
+
+    old = tmp_path / "old.sio-recording"
+    old.write_bytes(b"x" * 3000)
+    month_ago = time.time() - 40 * 86400
+    os.utime(old, (month_ago, month_ago))
+    kept = tmp_path / "kept.sio-recording"
+    kept.write_bytes(b"y" * 1500)
+    Preferences(recordings_folder=str(tmp_path), keep_days=30, max_gb=1.0).save()
+    window = MainWindow()
+    try:
+        manager = install_recording(window)
+        assert not old.exists() and kept.exists()
+        assert manager.retention.label.text() == "Recordings: 1.5 kB"
+        assert manager.retention.last is not None
+        assert manager.retention.last.removed == [old]
+        assert manager.retention.timer.interval() == 3_600_000  # and then hourly
+    finally:
+        QSettings().remove("preferences")
+        window.close()
+        window.deleteLater()

@@ -170,6 +170,7 @@ class RecordingUi(QObject):
         workspace.session.settings_changed.connect(recorder.start)
         recorder.status_changed.connect(self._show_indicator)
         recorder.recording_changed.connect(lambda path: self._remember(str(path)) if path else None)
+        recorder.recording_changed.connect(lambda *_: self.retention.show_space())
         recorder.failed.connect(self._say)
 
     def _closing(self, workspace: Workspace) -> None:

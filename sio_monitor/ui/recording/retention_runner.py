@@ -23,7 +23,7 @@ from sio_monitor.store.retention import (
 )
 
 HOUR_MS = 3_600_000
-MINUTE_MS = 60_000  # the space shown follows the recordings being written
+SPACE_MS = 10_000  # the space shown follows the recordings being written
 
 
 class RetentionRunner(QObject):
@@ -45,7 +45,7 @@ class RetentionRunner(QObject):
         self.timer = QTimer(self, interval=HOUR_MS)
         self.timer.timeout.connect(self.run)
         self.timer.start()
-        self.space_timer = QTimer(self, interval=MINUTE_MS)
+        self.space_timer = QTimer(self, interval=SPACE_MS)
         self.space_timer.timeout.connect(self.show_space)
         self.space_timer.start()
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QByteArray, QSettings, Signal
 from PySide6.QtGui import QColor, QIcon, QPixmap
-from PySide6.QtWidgets import QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from sio_monitor.domain.compatibility import names_socketio_2
 from sio_monitor.domain.eventlog.log import EventLog
@@ -50,6 +50,15 @@ def state_icon(state: ConnectionState) -> QIcon:
     pixmap = QPixmap(10, 10)
     pixmap.fill(QColor(STATE_COLOURS[state]))
     return QIcon(pixmap)
+
+
+def scrolled(page: QWidget) -> QScrollArea:
+    """A tall form in a scroll area, so it cannot hold the window taller than a small screen."""
+    area = QScrollArea(objectName=f"{page.objectName() or 'page'}Scroll")
+    area.setWidget(page)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    return area
 
 
 class Workspace(QWidget):
@@ -100,7 +109,7 @@ class Workspace(QWidget):
         self.load_panel = LoadPanel(
             self.charts, lambda: probe_target(self.probe.settings, self.settings), self
         )
-        self.tabs.addTab(self.load_panel, "Loa&d")
+        self.tabs.addTab(scrolled(self.load_panel), "Loa&d")
         self.scenarios = ScenariosPanel(
             self.session,
             emits=lambda: history_emits(self.emit_console),
