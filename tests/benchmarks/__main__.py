@@ -31,6 +31,7 @@ PARTS: dict[str, tuple[str, list[str], list[str]]] = {
     "explorer-10k": ("bench_explorer", ["--sockets", "10000", "--skip-churn"], ["--repeats", "1"]),
     "explorer-50k": ("bench_explorer", ["--sockets", "50000", "--skip-churn"], ["--repeats", "1"]),
     "log": ("bench_event_log", ["--skip-view"], ["--repeats", "1"]),
+    "big-payload": ("bench_big_payload", [], ["--runs", "1"]),
     "startup": ("bench_startup", [], ["--runs", "3"]),
     "memory": ("bench_memory", ["--minutes", "10"], ["--minutes", "2", "--warmup", "20"]),
     "load": ("bench_load", [], ["--quick"]),
