@@ -159,6 +159,9 @@ def test_every_view_holds_at_three_sizes_in_both_themes(app_loop: BatchedQEventL
             for theme in ("light", "dark"):
                 apply_theme(theme)
                 for width, height in SIZES:
+                    # Fresh figures for each size: rendering holds the loop, and a server
+                    # unheard for that long would be judged silent in the pictures.
+                    await next_batch(bridge)
                     window.resize(width, height)
                     QApplication.processEvents()
                     assert (window.width(), window.height()) == (width, height), (
@@ -179,6 +182,12 @@ def test_every_view_holds_at_three_sizes_in_both_themes(app_loop: BatchedQEventL
             await demo.stop()
 
     app_loop.run_until_complete(main())
+
+
+async def next_batch(bridge: object) -> None:
+    """Until the monitor state applied one more batch from the server."""
+    seen = bridge.applied_events  # type: ignore[attr-defined]
+    await until(lambda: bridge.applied_events > seen, bridge.batch_applied)  # type: ignore[attr-defined]
 
 
 def assert_name_whole(table: object, name: str) -> None:
@@ -225,3 +234,44 @@ def test_retention_runs_at_start_and_the_status_bar_shows_the_space(
         QSettings().remove("preferences")
         window.close()
         window.deleteLater()
+
+
+@pytest.mark.network
+def test_in_production_mode_the_tiles_the_server_does_not_send_say_why(
+    app_loop: BatchedQEventLoop,
+) -> None:
+    from sio_monitor.domain.throughput.overview_figures import PRODUCTION_WHY
+
+    async def main() -> None:
+        demo = DemoServer(clients=6, rate=10, stats_interval=0.5, mode="production")
+        await demo.start()
+        settings = ConnectionSettings(
+            demo.url, username=demo.username or "", password=demo.password or ""
+        )
+        application = Application(GuiOptions(settings=settings))
+        running = asyncio.ensure_future(application.run())
+        try:
+            overview = application.window.overview
+            tiles = overview.tiles.tiles
+
+            def known() -> bool:
+                return tiles["clients"].value.text() not in ("—", "0") and bool(
+                    tiles["events_in"].why.text() == PRODUCTION_WHY
+                )
+
+            await until(known, application.session.bridge.batch_applied, timeout=30)
+            for key in ("events_in", "events_out"):
+                assert tiles[key].value.text() == "—"
+                assert tiles[key].why.text() == PRODUCTION_WHY
+            for key in ("bytes_in", "connections", "servers"):
+                assert tiles[key].why.text() == ""
+            assert tiles["servers"].value.text() == "1 of 1"
+            application.window.resize(1366, 768)
+            application.window.show_tab("overview")
+            save_screenshot(application.window, "desk_overview_production")
+        finally:
+            application.window.close()
+            await asyncio.wait_for(running, 5.0)
+            await demo.stop()
+
+    app_loop.run_until_complete(main())
