@@ -33,7 +33,13 @@ import engineio
 import socketio
 from engineio import packet as engine_packet
 
-from sio_monitor.net.wire_codec import LONG_PACKET, LongText, WirePacket
+from sio_monitor.net.wire_codec import (
+    LONG_PACKET,
+    OFF_THREAD_BYTES,
+    LongText,
+    WirePacket,
+    decode_off_thread,
+)
 
 #: Messages read in a row before the loop yields. A receive returns without suspending
 #: while the socket has data buffered, so without this a flood would hold the thread;
@@ -176,7 +182,56 @@ def text_as_bytes_session(
     return aiohttp.ClientSession(connector=connector, ws_response_class=TextAsBytesWebSocket)
 
 
-class MonitorClient(socketio.AsyncClient):  # type: ignore[misc]
+class JoinWatch:
+    """How a ``connect`` that reached the server ended, for the sentence that says why.
+
+    Mixed in before ``socketio.AsyncClient``. python-socketio waits out its whole
+    timeout when the server closes the connection, or answers as Socket.IO 2,
+    while the namespaces are joined; here the wait ends at once and says which.
+    """
+
+    #: The engine connected during the last ``connect`` (the server was reached).
+    engine_connected = False
+    #: The server closed the engine connection while the namespaces were being joined.
+    closed_while_joining = False
+    #: A CONNECT came back without a sid: a Socket.IO 2 server.
+    socketio_2_seen = False
+
+    async def connect(self, *args: Any, **kwargs: Any) -> None:
+        self.engine_connected = self.closed_while_joining = self.socketio_2_seen = False
+        await super().connect(*args, **kwargs)  # type: ignore[misc]
+
+    async def _handle_eio_connect(self) -> None:
+        self.engine_connected = True
+        await super()._handle_eio_connect()  # type: ignore[misc]
+
+    async def _handle_connect(self, namespace: str | None, data: Any) -> None:
+        if not (isinstance(data, dict) and "sid" in data):
+            # Socket.IO 3+ answers a CONNECT with the socket's own sid; Socket.IO 2 never does.
+            self.socketio_2_seen = True
+            self._give_up_joining()
+            return
+        await super()._handle_connect(namespace, data)  # type: ignore[misc]
+
+    async def _handle_eio_disconnect(self, reason: Any = None) -> None:
+        joined = getattr(self, "connected", False)
+        if not joined and self.engine_connected and not getattr(self, "failed_namespaces", None):
+            # Not our own disconnect after a refusal (the namespace is in failed_namespaces).
+            self.closed_while_joining = True
+            self._give_up_joining()
+        await super()._handle_eio_disconnect(reason)  # type: ignore[misc]
+
+    def _give_up_joining(self) -> None:
+        """End ``connect``'s wait for the namespaces now, instead of at its timeout."""
+        wanted = getattr(self, "connection_namespaces", None) or []
+        joined = getattr(self, "namespaces", {})
+        self.failed_namespaces = [n for n in wanted if n not in joined]
+        event = getattr(self, "_connect_event", None)
+        if event is not None:
+            event.set()
+
+
+class MonitorClient(JoinWatch, socketio.AsyncClient):  # type: ignore[misc]
     """``socketio.AsyncClient`` on the watched engine client, decoding with ``WirePacket``.
 
     ``http_session``, when given, must make its sessions with
@@ -194,50 +249,14 @@ class MonitorClient(socketio.AsyncClient):  # type: ignore[misc]
     async def _handle_eio_message(self, data: Any) -> None:
         if isinstance(data, LongText) and self._binary_packet:
             data = data.text()  # a text message where an attachment was due: as the stock client
+        elif isinstance(data, LongText) and len(data.data) >= OFF_THREAD_BYTES:
+            # Parsed on a worker thread, the window painting meanwhile; the read loop
+            # awaits this before it reads on, so the events keep their order.
+            data = await decode_off_thread(data)
         await super()._handle_eio_message(data)
 
     def _engineio_client_class(self) -> type[engineio.AsyncClient]:
         return WatchedEngineClient
-
-    # --- how a connect that reached the server ended: for the sentence that says why ---
-
-    #: The engine connected during the last ``connect`` (the server was reached).
-    engine_connected = False
-    #: The server closed the engine connection while the namespaces were being joined.
-    closed_while_joining = False
-    #: A CONNECT came back without a sid: a Socket.IO 2 server.
-    socketio_2_seen = False
-
-    async def connect(self, *args: Any, **kwargs: Any) -> None:
-        self.engine_connected = self.closed_while_joining = self.socketio_2_seen = False
-        await super().connect(*args, **kwargs)
-
-    async def _handle_eio_connect(self) -> None:
-        self.engine_connected = True
-        await super()._handle_eio_connect()
-
-    async def _handle_connect(self, namespace: str | None, data: Any) -> None:
-        if not (isinstance(data, dict) and "sid" in data):
-            # Socket.IO 3+ answers a CONNECT with the socket's own sid; Socket.IO 2 never does.
-            self.socketio_2_seen = True
-            self._give_up_joining()
-            return
-        await super()._handle_connect(namespace, data)
-
-    async def _handle_eio_disconnect(self, reason: Any = None) -> None:
-        if not self.connected and self.engine_connected and not self.failed_namespaces:
-            # Not our own disconnect after a refusal (the namespace is in failed_namespaces).
-            self.closed_while_joining = True
-            self._give_up_joining()
-        await super()._handle_eio_disconnect(reason)
-
-    def _give_up_joining(self) -> None:
-        """End ``connect``'s wait for the namespaces now, instead of at its timeout."""
-        self.failed_namespaces = [
-            n for n in self.connection_namespaces or [] if n not in self.namespaces
-        ]
-        if self._connect_event is not None:
-            self._connect_event.set()
 
     @property
     def stalled(self) -> bool:

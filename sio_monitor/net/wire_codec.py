@@ -18,10 +18,17 @@ dash through all of it, and then parses it: about 55 ms for 10 MB on the test
 machine, most of it page faults for fresh copies. ``WirePacket`` reads a long
 message's header from its head and has msgspec parse the body straight from
 the frame's bytes (``LongText``): no copy before the one the result needs.
+
+Multi-megabyte messages: even one parse takes the thread that runs it for
+10-20 ms per 10 MB. ``decode_off_thread`` runs it on a worker thread (msgspec
+lets other threads run while it parses) and hands the result back as a
+``Decoded``, which ``WirePacket`` takes as it stands. The caller awaits it
+before reading the next message, so events keep their order.
 """
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import msgspec
@@ -39,6 +46,8 @@ LONG_PACKET = 65_536
 #: head alone: an attachment count has at most 10 digits and an ack id at most 100.
 HEAD_CHARS = 4_096
 HEADER_MARGIN = 128
+#: Messages of at least this many bytes are decoded on a worker thread (``decode_off_thread``).
+OFF_THREAD_BYTES = 1_048_576
 
 
 def _text(data: str | bytes | memoryview) -> str:
@@ -87,6 +96,24 @@ class LongText:
         return _text(self.data)
 
 
+class Decoded:
+    """A packet decoded off the event loop's thread, for ``WirePacket`` to take as it stands."""
+
+    __slots__ = ("packet",)
+
+    def __init__(self, packet: WirePacket) -> None:
+        self.packet = packet
+
+
+def _decode_long(data: LongText) -> Decoded:
+    return Decoded(WirePacket(encoded_packet=data))
+
+
+async def decode_off_thread(data: LongText) -> Decoded:
+    """Decode a long message on the loop's executor; a malformed one raises as inline."""
+    return await asyncio.get_running_loop().run_in_executor(None, _decode_long, data)
+
+
 class _Rest:
     """Stands in for the JSON module while a packet's head is parsed: keeps what is left."""
 
@@ -112,6 +139,11 @@ class WirePacket(socketio.packet.Packet):  # type: ignore[misc]
     json = wire_json
 
     def decode(self, encoded_packet: Any) -> int:
+        if isinstance(encoded_packet, Decoded):
+            done = encoded_packet.packet
+            self.packet_type, self.namespace, self.id = done.packet_type, done.namespace, done.id
+            self.data = done.data
+            return int(done.attachment_count)
         if isinstance(encoded_packet, LongText):
             view = encoded_packet.data
             # A character cut at the head's end stays escaped; it lies past any header used.
