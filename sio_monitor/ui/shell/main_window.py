@@ -256,8 +256,8 @@ class MainWindow(QMainWindow):
         preferences.triggered.connect(self.show_preferences)
         edit.addAction(preferences)
         view = self.menuBar().addMenu("&View")
-        for index, name in enumerate(("Overview", "Topology", "Throughput", "Emit", "Log")):
-            action = QAction(name, self)
+        for index, name in enumerate(VIEW_NAMES):  # every view, Ctrl+1 onwards
+            action = QAction(name.capitalize(), self, objectName=f"view_{name}")
             action.setShortcut(QKeySequence(f"Ctrl+{index + 1}"))
             action.triggered.connect(lambda _=False, i=index: self.tabs.setCurrentIndex(i))
             view.addAction(action)
