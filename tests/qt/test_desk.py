@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QRect, QSettings
 from PySide6.QtGui import QFontMetrics
-from PySide6.QtWidgets import QApplication, QStyle
+from PySide6.QtWidgets import QApplication, QStyle, QWidget
 
 from sio_monitor.app import Application, GuiOptions
 from sio_monitor.domain.settings import ConnectionSettings
@@ -275,3 +275,37 @@ def test_in_production_mode_the_tiles_the_server_does_not_send_say_why(
             await demo.stop()
 
     app_loop.run_until_complete(main())
+
+
+def test_every_main_control_has_an_accessible_name(qapp: QApplication) -> None:
+    from PySide6.QtWidgets import QAbstractItemView, QAbstractSpinBox, QComboBox, QLineEdit
+
+    from sio_monitor.ui.shell.accessible_names import KINDS
+
+    window = MainWindow()
+    try:
+        window.show()
+        unnamed: list[str] = []
+        for index in range(window.tabs.count()):
+            window.tabs.setCurrentIndex(index)
+            qapp.processEvents()
+            for widget in window.findChildren(QWidget):
+                if not isinstance(widget, KINDS) or not widget.isVisibleTo(window):
+                    continue
+                if type(widget).__name__ == "QHeaderView":
+                    continue
+                if isinstance(widget.parent(), (QComboBox, QAbstractSpinBox)):
+                    continue
+                if not widget.accessibleName():
+                    unnamed.append(widget.objectName() or type(widget).__name__)
+        assert unnamed == []
+        names = {
+            w.objectName(): w.accessibleName()
+            for w in window.findChildren(QWidget)
+            if isinstance(w, (QLineEdit, QAbstractItemView))
+        }
+        assert names["emitEventName"] == "Event name"
+        assert names["eventLogTable"] == "Event log"
+    finally:
+        window.close()
+        window.deleteLater()

@@ -33,6 +33,7 @@ from sio_monitor.ui.connection.reconnect_banner import ReconnectBanner
 from sio_monitor.ui.emit.emit_console import EmitConsole
 from sio_monitor.ui.explorer.explorer import TopologyExplorer
 from sio_monitor.ui.overview.overview import OverviewPanel
+from sio_monitor.ui.shell.accessible_names import name_controls
 from sio_monitor.ui.shell.help_dialogs import AboutDialog, ShortcutsDialog
 from sio_monitor.ui.shell.preferences import SHORTCUT, Preferences, PreferencesDialog
 from sio_monitor.ui.shell.theme import apply_font_scale, apply_theme
@@ -96,6 +97,7 @@ class MainWindow(QMainWindow):
         if self.preferences.font_scale != 1.0:
             apply_font_scale(self.preferences.font_scale)
         self._apply_timeouts(self.preferences)
+        name_controls(self)
 
     # --- workspaces ------------------------------------------------------------------------
 
@@ -121,6 +123,7 @@ class MainWindow(QMainWindow):
         workspace.rejected_changed.connect(self._workspace_changed)
         index = self.connections.addTab(workspace, state_icon(workspace.state), workspace.title())
         self.connections.setCurrentIndex(index)
+        name_controls(workspace)
         return workspace
 
     def remove_workspace(self, workspace: Workspace) -> None:
