@@ -55,3 +55,18 @@ def test_a_live_filter_that_turns_too_slow_stops_testing_new_rows() -> None:
     log.append_admin(runs_of_a(3))
     assert len(selection.pending()) == 0  # not tested again: no second stall
     assert selection.tested_to == log.next_seq
+
+
+def test_the_bar_says_so_when_the_filter_turns_too_slow_on_rows_that_come_later(
+    qtbot: QtBot,
+) -> None:
+    panel = make_panel(qtbot)
+    panel.model.add_admin(traffic(0, 30))
+    panel.filters.regex.setChecked(True)
+    panel.filters.text.setText(CATASTROPHIC)
+    panel.filters.apply()
+    assert not panel.filters.error.isVisible()  # fine on the rows held so far
+    panel.model.add_admin(runs_of_a(2))
+    qtbot.waitUntil(lambda: panel.filters.error.isVisible())
+    assert panel.filters.error.text().startswith("The regular expression took longer than")
+    assert panel.model.rowCount() == 0

@@ -202,6 +202,10 @@ class EventLogPanel(QWidget):
 
     def _counts(self, shown: int, total: int) -> None:
         self.filters.show_counts(shown, total, self.model.filter.active)
+        selection = self.model.selection
+        if selection is not None and selection.too_slow is not None:
+            # The regular expression stalled on a row that came later: new rows go untested.
+            self.filters.show_error(selection.too_slow)
 
     # --- following the tail -------------------------------------------------------------------
 
