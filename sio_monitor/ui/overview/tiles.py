@@ -35,7 +35,7 @@ class TileWidget(QFrame):
         self.setObjectName(f"tile_{key}")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setMinimumWidth(TILE_WIDTH - 40)
-        self.title = _label("tileTitle", "font-size: 11px; opacity: 0.8;")
+        self.title = _label("tileTitle", "font-size: 11px;")
         self.title.setText(title)
         self.value = _label("tileValue", "font-size: 22px; font-weight: 600;")
         self.change = _label("tileChange", "font-size: 11px;")
