@@ -219,3 +219,24 @@ def _socket_inodes(pid: int) -> set[str]:
         if target.startswith("socket:["):
             inodes.add(target[len("socket:[") : -1])
     return inodes
+
+
+def test_a_frozen_bundle_runs_the_bootstrap_through_its_own_command_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from sio_monitor.net import lifeline
+
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    argv = lifeline.command(["demo"], parent=4242)
+    assert argv == [sys.executable, lifeline.BOOTSTRAP_ARGUMENT, "4242", "15", "demo"]
+    # The app's command line takes that argument (here as `python -m sio_monitor`),
+    # tied to this test process, its parent.
+    tied = [lifeline.BOOTSTRAP_ARGUMENT, str(os.getpid()), "15"]
+    result = subprocess.run(
+        [sys.executable, "-m", "sio_monitor", *tied, sys.executable, "-c", "print('ran')"],
+        stdin=subprocess.PIPE,
+        capture_output=True,
+        text=True,
+        timeout=GIVE_UP,
+    )
+    assert (result.returncode, result.stdout) == (0, "ran\n"), result.stderr
