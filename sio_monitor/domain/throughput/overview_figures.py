@@ -130,7 +130,7 @@ class OverviewFigures:
         out: list[Tile] = []
         for spec in TILES:
             if not servers:
-                out.append(Tile(spec.key, spec.title, None, "—", why="Not connected yet."))
+                out.append(Tile(spec.key, spec.title, None, "—"))  # the summary says why
                 continue
             if spec.metric:
                 if spec.development_only and production:

@@ -29,7 +29,8 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QGuiApplication, QPalette
 from PySide6.QtWidgets import QLabel, QWidget
 
 SEPARATOR = " · "
@@ -49,11 +50,10 @@ class AttentionLine(QLabel):
             | Qt.TextInteractionFlag.LinksAccessibleByKeyboard
         )
         self.setFocusPolicy(Qt.FocusPolicy.TabFocus)
-        self.setStyleSheet(
-            "QLabel#attentionLine { background: #fdecea; color: #8a1c1c; border: 1px solid #f5c2c0;"
-            " border-radius: 4px; padding: 5px 8px; font-weight: 600; }"
-        )
         self._items: dict[str, tuple[str, str]] = {}
+        self._restyling = False
+        self._link_colour = ""
+        self._restyle()
         self.linkActivated.connect(self._link)
         self.hide()
 
@@ -74,13 +74,36 @@ class AttentionLine(QLabel):
         """The line as a reader hears it: the sentences, without links."""
         return SEPARATOR.join(text for text, _ in self._items.values())
 
+    def _restyle(self) -> None:
+        """Translucent red over the theme's colours, text and links in the theme's own."""
+        palette = QGuiApplication.palette()
+        text = palette.color(QPalette.ColorRole.WindowText).name()
+        self._link_colour = palette.color(QPalette.ColorRole.Link).name()
+        self.setStyleSheet(
+            "QLabel#attentionLine { background: rgba(229, 57, 53, 0.16);"
+            " border: 1px solid rgba(229, 57, 53, 0.55); border-radius: 4px;"
+            f" padding: 5px 8px; font-weight: 600; color: {text}; }}"
+        )
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        kinds = (QEvent.Type.ApplicationPaletteChange, QEvent.Type.PaletteChange)
+        if event.type() in kinds and not self._restyling:
+            self._restyling = True  # a style sheet set here sends a palette change itself
+            try:
+                self._restyle()
+                self._render()
+            finally:
+                self._restyling = False
+
     def _render(self) -> None:
         parts = []
         for key, (text, target) in self._items.items():
             escaped = html.escape(text)
             if target:
                 href = html.escape(f"{target}#{key}", quote=True)
-                parts.append(f'⚠ {escaped} <a href="{href}">Show</a>')
+                link = f'<a href="{href}" style="color: {self._link_colour}">Show</a>'
+                parts.append(f"⚠ {escaped} {link}")
             else:
                 parts.append(f"⚠ {escaped}")
         self.setText(SEPARATOR.join(parts))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont, QGuiApplication, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QStyleFactory
 
 THEMES = ("system", "light", "dark")
 _base_font: QFont | None = None
@@ -61,18 +61,21 @@ def apply_theme(theme: str) -> None:
     if _base_style is None:
         _base_style = app.style().name()
     hints = QGuiApplication.styleHints()
+    # The palette first, then the style: setting a style polishes every widget again,
+    # and widgets with a style sheet take their colours from the palette at that moment.
     if theme == "dark":
-        app.setStyle("Fusion")
         app.setPalette(dark_palette())
         hints.setColorScheme(Qt.ColorScheme.Dark)
-    elif theme == "light":
         app.setStyle("Fusion")
-        app.setPalette(app.style().standardPalette())
+    elif theme == "light":
+        app.setPalette(QStyleFactory.create("Fusion").standardPalette())
         hints.setColorScheme(Qt.ColorScheme.Light)
+        app.setStyle("Fusion")
     else:
         hints.unsetColorScheme()
+        base = QStyleFactory.create(_base_style)
+        app.setPalette(base.standardPalette())
         app.setStyle(_base_style)
-        app.setPalette(app.style().standardPalette())
     _restyle_charts(None if theme == "system" else theme == "dark")
 
 
