@@ -19,7 +19,12 @@ from sio_monitor.domain.settings import ConnectionSettings
 from sio_monitor.net.demo import DemoServer
 from sio_monitor.qt.loop import BatchedQEventLoop
 from sio_monitor.ui.overview.attention import AttentionLine
-from sio_monitor.ui.shell.help_dialogs import about_text, shortcuts_of
+from sio_monitor.ui.shell.help_dialogs import (
+    AboutDialog,
+    ShortcutsDialog,
+    about_text,
+    shortcuts_of,
+)
 from sio_monitor.ui.shell.main_window import MainWindow
 from sio_monitor.ui.shell.preferences import Preferences, PreferencesDialog
 from sio_monitor.ui.shell.theme import apply_theme, is_dark
@@ -90,6 +95,7 @@ def test_preferences_round_trip_and_the_theme_changes_the_palette(
         assert window.current.emit_console.form.ack_timeout.value() == 9
         again = PreferencesDialog(stored)
         assert again.space.text() == "2.0 kB in 1 recording"
+        save_screenshot(again, "desk_preferences_dark")
         assert window.charts.theme.name == "dark" if hasattr(window.charts.theme, "name") else True
     finally:
         QSettings().remove("preferences")
@@ -108,6 +114,12 @@ def test_help_lists_every_shortcut_and_about_names_the_versions(qapp: QApplicati
         for shortcut, what in (("Ctrl+Q", "Quit"), ("Ctrl+,", "Preferences"), ("Ctrl+K", "Con")):
             assert keys[shortcut].startswith(what)
         assert window.findChild(type(window.menuBar().actions()[0].menu()), "fileMenu")
+        shortcuts = ShortcutsDialog(window)
+        shortcuts.show()
+        save_screenshot(shortcuts, "desk_shortcuts")
+        about = AboutDialog(window)
+        about.show()
+        save_screenshot(about, "desk_about")
         text = about_text()
         for part in ("Qt 6.", "PySide6 6.", "python-socketio 5.", "Engine.IO protocol 4"):
             assert part in text

@@ -151,7 +151,9 @@ class PreferencesDialog(QDialog):
         folder_row = QHBoxLayout()
         folder_row.addWidget(self.folder, 1)
         folder_row.addWidget(browse)
-        rec_form.addRow("F&older", folder_row)
+        folder_label = QLabel("F&older")
+        folder_label.setBuddy(self.folder)  # a row holding a layout gets no buddy by itself
+        rec_form.addRow(folder_label, folder_row)
         rec_form.addRow("&Keep the last", self.keep_days)
         rec_form.addRow("At &most", self.max_gb)
         rec_form.addRow("Space used", self.space)
@@ -187,6 +189,7 @@ class PreferencesDialog(QDialog):
         for group in (look, rec, other):
             layout.addWidget(group)
         layout.addWidget(buttons)
+        self.setMinimumWidth(560)  # room for a recordings folder's path
         self.set_preferences(preferences)
 
     def set_preferences(self, preferences: Preferences) -> None:
