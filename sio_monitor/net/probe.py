@@ -36,14 +36,14 @@ from sio_monitor.domain.emit.probe_settings import ProbeSettings
 from sio_monitor.domain.events import FailureKind
 from sio_monitor.net.certificates import PROBE_SECRETS
 from sio_monitor.net.eio3 import SocketIO2Mixin, engineio_3_session
-from sio_monitor.net.engine import MAX_MESSAGE_BYTES
+from sio_monitor.net.engine import MAX_MESSAGE_BYTES, JoinWatch
 from sio_monitor.net.failures import (
     NAMESPACE_FAILURE,
     NAMESPACE_REFUSALS,
     describe_connect_error,
     diagnose_transport_failure,
 )
-from sio_monitor.net.parsers import serializer_for
+from sio_monitor.net.parsers import other_parser, parser_mismatch_message, serializer_for
 from sio_monitor.net.teardown import abandon
 
 log = logging.getLogger(__name__)
@@ -54,6 +54,8 @@ Sink = Callable[[object], None]
 RESERVED_EVENTS = frozenset(
     {"connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener"}
 )
+#: Seconds the other parser is given to join, when the chosen one failed at the namespaces.
+PARSER_CHECK_TIMEOUT = 5.0
 #: What python-engineio says when a polling handshake was not Engine.IO 4.
 _FOREIGN_HANDSHAKE = ("OPEN packet not returned by server", "Unexpected response from server")
 #: The start of an Engine.IO 3 polling payload: "<length>:" text framing, or its binary form.
@@ -64,7 +66,7 @@ class EmitError(RuntimeError):
     """An emit that cannot go out; the message is the sentence to show."""
 
 
-class _AckAwareClient(socketio.AsyncClient):
+class _AckAwareClient(JoinWatch, socketio.AsyncClient):  # type: ignore[misc]
     """A client that tells its handlers whether the server asked for an ack.
 
     python-socketio hands a catch-all handler the event and its arguments but
@@ -74,23 +76,14 @@ class _AckAwareClient(socketio.AsyncClient):
     """
 
     ack_requested = False
-    #: A CONNECT came back without a sid: a Socket.IO 2 server, whose later messages this
-    #: client would misread (its binary frames carry a type byte), so they are not read.
-    socketio_2_seen = False
 
     async def _handle_event(self, namespace: str, ack_id: int | None, data: list[Any]) -> None:
         self.ack_requested = ack_id is not None
         await super()._handle_event(namespace, ack_id, data)
 
-    async def _handle_connect(self, namespace: str | None, data: Any) -> None:
-        if not isinstance(self, SocketIO2Mixin) and not (isinstance(data, dict) and "sid" in data):
-            self.socketio_2_seen = True  # connect() ends now: the probe starts over as 2
-            self.failed_namespaces = list(self.connection_namespaces)
-            self._connect_event.set()
-            return
-        await super()._handle_connect(namespace, data)
-
     async def _handle_eio_message(self, data: Any) -> None:
+        # After a CONNECT without a sid (Socket.IO 2) this client would misread what follows
+        # (its binary frames carry a type byte): the probe starts over as Socket.IO 2.
         if not self.socketio_2_seen:
             await super()._handle_eio_message(data)
 
@@ -202,13 +195,19 @@ class ProbeClient:
                 self.settings.connect_timeout,
             )
         except TimeoutError:
+            reached = self._sio.engine_connected
             await self._abandon()
+            if reached and await self._answers_in_other_parser():
+                return self._fail(FailureKind.PROTOCOL, self._parser_sentence())
             settings = self.settings.connection_settings()
             return self._fail(*describe_connect_error(settings, "timed out", None))
         except (socketio.exceptions.ConnectionError, ValueError, OSError) as exc:
+            closed = self._sio.closed_while_joining
             await self._abandon()
             if not socketio_2 and self._sio.socketio_2_seen:
                 return None
+            if closed and await self._answers_in_other_parser():
+                return self._fail(FailureKind.PROTOCOL, self._parser_sentence())
             foreign = any(text in str(exc) for text in _FOREIGN_HANDSHAKE)
             if not socketio_2 and foreign and await self._speaks_engineio_3():
                 return None
@@ -218,6 +217,39 @@ class ProbeClient:
         self.socketio_version = 2 if socketio_2 else 4
         self._announce_connected(again=False)
         return True
+
+    async def _answers_in_other_parser(self) -> bool:
+        """Whether the namespaces answer a client using the other parser (see net/parsers)."""
+        settings = self.settings
+        other = _AckAwareClient(
+            reconnection=False,
+            handle_sigint=False,
+            ssl_verify=settings.verify_tls,
+            http_session=self._make_http_session,
+            serializer=serializer_for(other_parser(settings.parser)),
+        )
+        budget = max(1.0, min(settings.connect_timeout, PARSER_CHECK_TIMEOUT))
+        try:
+            await asyncio.wait_for(
+                other.connect(
+                    settings.connect_url(),
+                    headers=dict(settings.headers),
+                    auth=settings.auth,
+                    transports=settings.transports,
+                    namespaces=list(settings.namespaces),
+                    socketio_path=settings.path,
+                    wait_timeout=budget,
+                ),
+                budget,
+            )
+        except (socketio.exceptions.ConnectionError, ValueError, OSError, TimeoutError):
+            return False
+        finally:
+            await abandon(other)
+        return True
+
+    def _parser_sentence(self) -> str:
+        return parser_mismatch_message(self.settings.where, self.settings.parser)
 
     def sid_of(self, namespace: str) -> str | None:
         """The socket id on one namespace (each namespace has its own); None when not connected."""

@@ -215,3 +215,38 @@ def test_socket_io_2_is_named_by_the_terminal_commands(command: str, tmp_path: A
             assert code == 4, err
             assert "speaks Socket.IO 2 (Engine.IO 3): monitoring needs Socket.IO 3 or newer" in err
             assert "Unexpected connection error" not in err
+
+
+@pytest.mark.node
+def test_a_server_closing_as_the_admin_namespace_is_joined_is_named() -> None:
+    require(node_compat_missing())
+    with node_compat_server("--close-on-admin") as peer:
+        code, out, err = asyncio.run(snapshot_cli(peer.url))
+    assert (code, out) == (4, "")
+    assert "closed the connection as the admin namespace /admin was joined" in err
+    assert "@socket.io/cluster-adapter with @socket.io/sticky" in err
+
+
+@pytest.mark.node
+@pytest.mark.parametrize("parser", ["default", "msgpack"])
+def test_the_probe_names_a_wrong_parser(parser: str) -> None:
+    from sio_monitor.domain.emit.probe_settings import ProbeSettings
+    from sio_monitor.net.probe import ProbeClient
+
+    wrong = "default" if parser == "msgpack" else "msgpack"
+
+    async def main(url: str) -> None:
+        settings = ProbeSettings(url, parser=wrong, connect_timeout=5, reconnection=False)
+        probe = ProbeClient(settings.validated(), lambda _event: None)
+        assert not await probe.connect()
+        assert f"choose the {parser} parser" in (probe.failure_message or "")
+        right = ProbeClient(ProbeSettings(url, parser=parser), lambda _event: None)
+        try:
+            assert await right.connect(), right.failure_message
+            reply = await right.emit("/", "echo", (1, b"\x00", {"k": "v"}), ack_timeout=5)
+            assert reply.reply == (1, b"\x00", {"k": "v"})
+        finally:
+            await right.close()
+
+    with node_server("4", parser, auth=False) as url:
+        asyncio.run(main(url))

@@ -10,6 +10,8 @@
 //   --parser default|msgpack socket.io-msgpack-parser when msgpack
 //   --auth user:password     admin-ui basic auth, the password stored as a bcrypt hash
 //   --path /socket.io        the Socket.IO path
+//   --close-on-admin         close the connection as the admin namespace is joined, as a
+//                            worker crashing there would (cluster-adapter with sticky)
 //
 // It prints {"port": N, "url": "http://127.0.0.1:N", "version": "<socket.io version>"}
 // once listening. GET /truth answers the server's own view: {namespaces: {name:
@@ -28,6 +30,7 @@ function readOptions() {
       parser: { type: "string" },
       auth: { type: "string" },
       path: { type: "string" },
+      "close-on-admin": { type: "boolean" },
     },
     strict: true,
   });
@@ -43,6 +46,7 @@ function readOptions() {
     parser,
     auth: values.auth ?? null,
     path: values.path ?? "/socket.io",
+    closeOnAdmin: Boolean(values["close-on-admin"]),
   };
 }
 
@@ -114,6 +118,9 @@ function main() {
     });
   }
   instrument(io, { auth: adminAuth(options.auth), mode: "development" });
+  if (options.closeOnAdmin) {
+    io.of("/admin").use((socket) => socket.conn.close());
+  }
 
   let stopping = false;
   const stop = () => {
