@@ -71,3 +71,22 @@ def test_counts_that_agree_set_no_deadline() -> None:
     due = topology.next_health_check()
     assert due == T0 + 0.1 + 3 * 2.0  # the servers' own deadline only
     assert not topology.apply([ClockTicked(due - 0.01)]).snapshot_stale
+
+
+def test_sockets_the_servers_just_reported_connecting_are_not_taken_for_an_unheard_node() -> None:
+    """A growing server: its socket events run ahead of its counts by one interval."""
+    topology = Topology()
+    topology.apply([ev.ConnectionChanged(ev.ConnectionState.CONNECTED, "up", T0)])
+    topology.apply([ev.ConfigReceived(DEV, T0), ev.AllSocketsReceived((), T0)])
+    held = 0
+    for n in range(10):  # ten new sockets a second, counted a second late
+        sockets = [info(f"s{held + k}") for k in range(10)]
+        held += 10
+        topology.apply([ev.SocketConnected(s, T0 + n) for s in sockets])
+        joined = (ev.AggregatedBucket(T0 + n, "rawConnection", 10),)
+        names = (ev.NamespaceCount("/", held - 10),)
+        message = ev.ServerStatsReceived("web", "host", 1, 10.0 + n, 0, 0, names, joined, T0 + n)
+        topology.apply([message])
+        assert topology.socket_count("/") == held
+        assert not topology.apply([ClockTicked(T0 + n + 0.5)]).snapshot_stale
+    assert topology.next_health_check() == T0 + 9 + 3 * 1.0  # only the server's own deadline

@@ -76,6 +76,9 @@ class ServerState:
     clock_offset: float | None = None
     #: The last messages' uptimes (or arrival times, once uptime stood still).
     samples: deque[float] = field(default_factory=lambda: deque(maxlen=SAMPLES))
+    #: Engine connections its last message reported opened (``rawConnection``): sockets
+    #: of these may be held before the counts of the next message include them.
+    recent_connections: int = 0
     by_arrival: bool = False  # uptime does not move: learn from arrival times
 
     @property
@@ -127,6 +130,9 @@ class ServerState:
         self.uptime = stats.uptime if restarted else max(self.uptime, stats.uptime)
         self.clients_count = stats.clients_count
         self.polling_clients_count = stats.polling_clients_count
+        self.recent_connections = sum(
+            bucket.count for bucket in stats.aggregated if bucket.type == "rawConnection"
+        )
         fresh: dict[str, int] = {}
         for entry in stats.namespaces:
             fresh[entry.name] = fresh.get(entry.name, 0) + entry.sockets_count

@@ -218,7 +218,9 @@ class Topology:
         if not self.snapshot_received or ALL_EVENTS not in self.features:
             return False
         namespaces = self._tree.namespaces.values()
-        return outnumbered((len(ns.sockets), ns.reported_count) for ns in namespaces)
+        servers = self._servers.by_id.values()
+        slack = sum(server.recent_connections for server in servers if server.healthy)
+        return outnumbered(((len(ns.sockets), ns.reported_count) for ns in namespaces), slack)
 
     def _longest_interval(self) -> float:
         intervals = [s.interval for s in self._servers.by_id.values() if s.healthy]

@@ -5,8 +5,9 @@ its stats intervals without a message. A node that died before one of its
 stats reached the monitor, or that never sends any, has no rhythm to break;
 yet its sockets came in the snapshot (Node's admin-ui gathers the whole
 cluster's) and stay there. What gives it away is the count: the sockets held
-in a namespace outnumber what every reporting server says it has there. When
-that lasts three intervals, the socket list is stale and a fresh snapshot
+in a namespace outnumber what every reporting server says it has there (more
+than the connections they just reported opening can explain). When that
+lasts three intervals, the socket list is stale and a fresh snapshot
 from a live node settles it. A node that is alive but silent keeps the excess
 after the refresh; each further refresh then waits twice as long, up to eight
 times, so a live silent node costs a snapshot a minute or so, not one per tick.
@@ -20,9 +21,14 @@ MISSED_INTERVALS = 3
 MAX_BACKOFF = 8
 
 
-def outnumbered(held_and_reported: Iterable[tuple[int, int]]) -> bool:
-    """True when some namespace holds more sockets than the reporting servers count."""
-    return any(held > reported for held, reported in held_and_reported)
+def outnumbered(held_and_reported: Iterable[tuple[int, int]], slack: int = 0) -> bool:
+    """True when some namespace holds more sockets than the reporting servers count.
+
+    ``slack`` is how many the counts may lag behind: the connections the servers
+    reported opening in their last interval, whose sockets the socket events
+    brought before the next stats could count them.
+    """
+    return any(held > reported + slack for held, reported in held_and_reported)
 
 
 class UnheardSockets:
