@@ -40,6 +40,7 @@ from locust.stats import StatsError, calculate_response_time_percentile
 from sio_monitor.domain.load.figures import ACK, CONNECT, EMIT, PERCENTILES, RECEIVED
 from sio_monitor.domain.load.plan import PLAN_VARIABLE, LoadPlan
 from sio_monitor.domain.scenario import load_scenario
+from sio_monitor.load.client import LoadClient
 from sio_monitor.load.scenario_steps import ScenarioPass
 
 STATS_FD_VARIABLE = "SIO_MONITOR_LOAD_STATS_FD"
@@ -100,9 +101,7 @@ class SocketIOLoadUser(User):
         self.namespace = probe.namespaces[0]
         self.stopping = False
         self.scenario_pass: ScenarioPass | None = None
-        self.client = socketio.Client(
-            reconnection=False,
-            handle_sigint=False,
+        self.client = LoadClient(
             serializer=serializer(probe.parser),
             ssl_verify=probe.verify_tls,
             request_timeout=probe.connect_timeout,

@@ -40,6 +40,7 @@ from sio_monitor.domain.scenario import (
     render,
     value_at,
 )
+from sio_monitor.load.client import LoadClient
 
 #: Request kinds of scenario steps beyond connect, emit and ack.
 EXPECT = "expect"
@@ -57,7 +58,7 @@ class _Client:
     """One scenario client: its sync Socket.IO client and the events not yet consumed."""
 
     def __init__(self, ack_replies: dict[str, tuple[Any, ...]], serializer: str) -> None:
-        self.sio = socketio.Client(reconnection=False, handle_sigint=False, serializer=serializer)
+        self.sio = LoadClient(serializer=serializer)
         self.events: deque[tuple[str, str, list[Any]]] = deque(maxlen=INBOX_LIMIT)
         self.lost = False
         self.closing = False
