@@ -274,7 +274,7 @@ def check(
         raise ActionError(f"Choose the {target.scope.value} to act on.")
     if target.scope is Scope.NAMESPACE and action.kind is not ActionKind.EMIT:
         raise ActionError(f"Only emit can target a whole namespace, not {action.kind.value}.")
-    if topology.mode != "development":
+    if topology.is_production is not False:
         return  # production mode knows no sockets or rooms to check against
     if target.scope is Scope.SOCKET and topology.socket(action.nsp, target.name or "") is None:
         raise ActionError(f"Socket {target.name} is not connected to {action.nsp}.")
@@ -327,7 +327,7 @@ class ActionTracker:
         """
         check(action, topology, admin_namespace=self.admin_namespace)
         pending = PendingAction(next(self._ids), action, now, now + self.timeout)
-        if topology.mode != "development":
+        if topology.is_production is not False:
             sentence = (
                 f"Sent: {action.describe()}. There is no effect to observe in production mode."
             )

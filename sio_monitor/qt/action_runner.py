@@ -15,12 +15,13 @@ import logging
 import time
 from collections.abc import Iterable
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Signal
 
 from sio_monitor.domain import actions as act
 from sio_monitor.domain.actions import Action, ActionError, ActionTracker, ActionType
 from sio_monitor.domain.events import DomainEvent
 from sio_monitor.qt.session import MonitorSession
+from sio_monitor.qt.timers import coalescing_timer
 
 log = logging.getLogger(__name__)
 
@@ -39,9 +40,7 @@ class ActionRunner(QObject):
         self.read_only = False
         self._tasks: set[asyncio.Future[None]] = set()
         self._failed: dict[int, act.PendingAction] = {}  # commands that never left: no result
-        self._expiry = QTimer(self)
-        self._expiry.setSingleShot(True)
-        self._expiry.timeout.connect(self._expire)
+        self._expiry = coalescing_timer(self, None, self._expire)
         session.bridge.events_applied.connect(self.observe_events)
 
     # --- what the views ask ----------------------------------------------------------

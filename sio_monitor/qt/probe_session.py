@@ -14,7 +14,7 @@ import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Signal
 
 from sio_monitor.domain.emit.probe_events import (
     EmitResult,
@@ -23,6 +23,7 @@ from sio_monitor.domain.emit.probe_events import (
     ProbeStateChanged,
 )
 from sio_monitor.domain.emit.probe_settings import ProbeSettings
+from sio_monitor.qt.timers import coalescing_timer
 
 if TYPE_CHECKING:
     from sio_monitor.net.probe import ProbeClient
@@ -52,10 +53,7 @@ class ProbeSession(QObject):
         self._client: ProbeClient | None = None
         self._connect_task: asyncio.Task[bool] | None = None
         self._pending: list[object] = []
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(COALESCE_MS)
-        self._timer.timeout.connect(self.flush)
+        self._timer = coalescing_timer(self, COALESCE_MS, self.flush)
 
     @property
     def state(self) -> ProbeState:

@@ -23,13 +23,15 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, Signal
 
 from sio_monitor.domain.events import ClockTicked, ConnectionState
+from sio_monitor.domain.monitor_state import HEALTH_MARGIN
 from sio_monitor.domain.settings import ConnectionSettings
 from sio_monitor.domain.topology.changes import ChangeSet
 from sio_monitor.net.backoff import Backoff
 from sio_monitor.qt.bridge import EventBridge
+from sio_monitor.qt.timers import coalescing_timer
 
 if TYPE_CHECKING:
     from sio_monitor.net.admin import AdminClient
@@ -38,8 +40,7 @@ log = logging.getLogger(__name__)
 
 #: The whole of a session's shutdown, bounded: exit must never hang on the network.
 CLOSE_TIMEOUT = 2.0
-#: Judged this long after a deadline, so that the verdict never comes a hair early.
-HEALTH_MARGIN = 0.05
+__all__ = ["HEALTH_MARGIN", "MonitorSession"]
 #: Longest the health timer sleeps at once; a later deadline re-arms it.
 MAX_HEALTH_WAIT = 60.0
 
@@ -67,10 +68,7 @@ class MonitorSession(QObject):
         self._resync_task: asyncio.Task[None] | None = None
         self._resync_again = False
         self._health_due: float | None = None
-        self._health = QTimer(self)
-        self._health.setSingleShot(True)
-        self._health.setTimerType(Qt.TimerType.PreciseTimer)
-        self._health.timeout.connect(self._tick)
+        self._health = coalescing_timer(self, None, self._tick, precise=True)
         self.bridge.batch_applied.connect(self._batch_applied)
 
     @property
@@ -126,19 +124,20 @@ class MonitorSession(QObject):
     # --- the clock and the snapshot refresh ----------------------------------
 
     def _batch_applied(self, changes: ChangeSet) -> None:
-        topology = self.bridge.topology
+        state = self.bridge.state
         # Only while listening: silence while the monitor is away is its own.
-        listening = self._client is not None and topology.connection is ConnectionState.CONNECTED
-        self._arm(topology.next_health_check() if listening else None)
+        listening = (
+            self._client is not None and state.topology.connection is ConnectionState.CONNECTED
+        )
+        self._arm(state.health_due() if listening else None)
         if changes.snapshot_stale:
             self._refresh_snapshot()
 
-    def _arm(self, deadline: float | None) -> None:
-        if deadline is None:
+    def _arm(self, due: float | None) -> None:
+        if due is None:
             self._health_due = None
             self._health.stop()
             return
-        due = deadline + HEALTH_MARGIN
         if due == self._health_due and self._health.isActive():
             return
         self._health_due = due

@@ -1,10 +1,14 @@
 """The terminal commands' shared core: one admin connection folded into the domain, and exit codes.
 
-``snapshot`` and ``watch`` run on plain asyncio, without Qt, so they work over
-SSH and in scripts. Both read the same ordered event stream as the window:
-the admin client hands every event to a ``Feed``, which applies them in
-batches to a ``Topology`` and ``Rates`` whenever the command wakes up, and
-remembers the first failure so that the exit code follows from its kind.
+``snapshot``, ``watch``, ``record`` and the other headless commands run on
+plain asyncio, without Qt, so they work over SSH and in scripts. They read the
+same ordered event stream as the window: the admin client hands every event to
+a ``Feed``, which applies them in batches to the same ``MonitorState`` the
+window's bridge wraps, whenever the command wakes up. The feed keeps the
+state's health clock as the window's session does (it wakes for the next
+verdict, and asks for a fresh socket list when a server fell silent), so a
+dead cluster node leaves the totals here exactly as it does there. It also
+remembers the first failure, so that the exit code follows from its kind.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from sio_monitor.domain.events import (
     DomainEvent,
     FailureKind,
 )
+from sio_monitor.domain.monitor_state import MonitorState
 from sio_monitor.domain.settings import ConnectionSettings
 from sio_monitor.domain.throughput.rates import Rates
 from sio_monitor.domain.topology.topology import Topology
@@ -75,8 +80,9 @@ class Feed:
     ) -> None:
         self.settings = settings
         self.clock = clock
-        self.topology = Topology()
-        self.rates = Rates(ignored_namespaces=(settings.admin_namespace,))
+        self.state = MonitorState(settings.admin_namespace)
+        self.resyncs = 0  # fresh socket lists asked for because a server fell silent
+        self._resync: asyncio.Task[bool] | None = None
         self.failure: ConnectionChanged | None = None
         self.interrupted = False
         self._queue: list[DomainEvent] = []
@@ -88,6 +94,14 @@ class Feed:
         self.client = AdminClient(
             settings, self._receive, instrumented_timeout=instrumented, clock=clock
         )
+
+    @property
+    def topology(self) -> Topology:
+        return self.state.topology
+
+    @property
+    def rates(self) -> Rates:
+        return self.state.rates
 
     def _receive(self, event: DomainEvent) -> None:
         self._queue.append(event)
@@ -114,16 +128,38 @@ class Feed:
         return await self.client.connect()
 
     def take(self) -> list[DomainEvent]:
-        """Apply everything received since the last call to the topology and rates; return it."""
+        """Apply everything received since the last call, and a verdict now due; return it."""
         batch, self._queue = self._queue, []
         self._wake.clear()
         if batch:
-            self.topology.apply(batch)
-            self.rates.apply(batch)
+            self._apply(batch)
+        tick = self.state.tick_due(self.clock()) if self._listening() else None
+        if tick is not None:
+            self._apply([tick])
+            batch.append(tick)  # recorded too, so that a replay reaches the same verdict
         return batch
 
+    def _apply(self, batch: list[DomainEvent]) -> None:
+        if self.state.apply(batch).changes.snapshot_stale:
+            self._refresh_snapshot()
+
+    def _listening(self) -> bool:
+        """Silence while the monitor is away is its own, not the servers'."""
+        return self.state.topology.connection is ConnectionState.CONNECTED
+
+    def _refresh_snapshot(self) -> None:
+        """No socket names its server: only a fresh list says what a silent one took along."""
+        if self._resync is not None and not self._resync.done():
+            return
+        self.resyncs += 1
+        self._resync = asyncio.ensure_future(self.client.resync())
+
     async def wait(self, timeout: float) -> None:
-        """Return when something arrives, ``interrupt`` is called or ``timeout`` passes."""
+        """Return when something arrives, a health verdict falls due, ``interrupt`` is
+        called or ``timeout`` passes."""
+        due = self.state.health_due() if self._listening() else None
+        if due is not None:
+            timeout = min(timeout, due - self.clock())
         if self._queue or self.interrupted or timeout <= 0:
             return
         with contextlib.suppress(TimeoutError):
@@ -144,8 +180,9 @@ class Feed:
         self.interrupt()
 
     async def close(self) -> None:
-        if self._relay is not None:
-            self._relay.cancel()
+        for task in (self._relay, self._resync):
+            if task is not None:
+                task.cancel()
         await self.client.close()
 
     def where(self) -> str:

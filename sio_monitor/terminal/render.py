@@ -32,7 +32,7 @@ def snapshot_document(
     topology: Topology, url: str, admin_namespace: str, now: float
 ) -> dict[str, Any]:
     """The ``snapshot --json`` document; in production mode rooms and sockets stay empty."""
-    development = topology.mode == DEVELOPMENT
+    development = topology.is_production is False
     document: dict[str, Any] = {
         "url": url,
         "mode": topology.mode,

@@ -29,7 +29,6 @@ from sio_monitor.domain.events import (
 )
 from sio_monitor.domain.settings import ConnectionSettings
 from sio_monitor.domain.topology.servers import app_clients
-from sio_monitor.domain.topology.topology import DEVELOPMENT
 from sio_monitor.terminal import (
     EXIT_OK,
     EXIT_UNREACHABLE,
@@ -115,7 +114,7 @@ def watch_line(feed: Feed, tally: Tally, elapsed: float, interval: float) -> dic
             return 0.0
         return round(rates.latest_rate(metric, seconds=window, now=newest_complete), 3)
 
-    development = topology.mode == DEVELOPMENT
+    development = topology.is_production is False
     per_second = max(elapsed, 1e-3)
     return {
         "time": iso_utc(feed.clock()),

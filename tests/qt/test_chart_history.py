@@ -80,7 +80,7 @@ def test_busy_names_keep_their_history_through_a_churn_of_names(
     panel: ThroughputCharts, bridge: EventBridge
 ) -> None:
     """3,000 one-off names through 32 rows: the busy name stays exact, memory stays bounded."""
-    bridge.rates = Rates(ignored_namespaces=("/admin",), held_names=32)
+    bridge.state.rates = Rates(ignored_namespaces=("/admin",), held_names=32)
     feed(bridge, ConfigReceived(DEV, NOW - 120))
     one_off = iter(range(3_000))
     for second in range(NOW - 119, NOW + 1):

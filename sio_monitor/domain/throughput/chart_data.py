@@ -43,7 +43,6 @@ class SeriesReader:
 
     def __init__(self) -> None:
         self._held: dict[str, _Held] = {}
-        self._rates: Rates | None = None
         self._full_at = -math.inf
         self.full_reads = 0  # for tests and the benchmark
 
@@ -65,9 +64,8 @@ class SeriesReader:
 
         ``clock`` is a monotonic time in seconds, deciding when a full re-read is due.
         """
-        if rates is not self._rates or clock - self._full_at >= FULL_EVERY:
+        if clock - self._full_at >= FULL_EVERY:
             self._held.clear()
-            self._rates = rates
             self._full_at = clock
             self.full_reads += 1
         out: dict[str, Arrays] = {}

@@ -173,7 +173,7 @@ def topology_counts(topology: Topology, hidden: Iterable[str] = ()) -> dict[Gaug
     judged unhealthy counts as zero: its last report is no longer the truth.
     """
     skip = frozenset(hidden)
-    development = topology.mode == "development"
+    development = topology.is_production is False
     servers = topology.servers()
     # Summed keys first: a history that is full keeps the keys it met first.
     counts: dict[GaugeKey, float] = {

@@ -74,7 +74,11 @@ class ChangeSet:
     clients) was replaced wholesale, by an ``all_sockets`` snapshot, by a
     reconnect or by a switch to production mode: re-read it, and its groups
     here are left empty. ``servers`` stays valid either way, because servers
-    come from ``server_stats`` and outlive a snapshot.
+    come from ``server_stats`` and outlive a snapshot. ``replaced`` says more:
+    the whole state (topology and rates) is a new server's, so whatever a
+    consumer derived from the old one (samples, a filter index, picked curves)
+    is to be dropped; it implies ``reset``. It is said once, by the first
+    change-set after the replacement, so no consumer compares object identity.
 
     Parents: ``namespaces`` and ``servers`` and ``clients`` sit under the root;
     ``rooms`` and ``sockets`` are keyed by namespace name; ``members`` by
@@ -84,6 +88,7 @@ class ChangeSet:
     """
 
     reset: bool = False
+    replaced: bool = False
     servers: KeyChanges[str] = field(default_factory=KeyChanges)
     namespaces: KeyChanges[str] = field(default_factory=KeyChanges)
     rooms: dict[str, KeyChanges[str]] = field(default_factory=dict)
@@ -147,6 +152,7 @@ class ChangeSet:
     def __bool__(self) -> bool:
         return (
             self.tree_changed()
+            or self.replaced
             or bool(self.servers)
             or self.config_changed
             or self.connection is not None

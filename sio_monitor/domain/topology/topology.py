@@ -72,6 +72,7 @@ class Topology:
         self._unheard = UnheardSockets()  # sockets no reporting server counts
         self._connected_before = False
         self.features: frozenset[str] = frozenset()
+        self.config_received = False  # the mode is unknown until the server said
         self.session_id: str | None = None
         self.snapshot_received = False
         self.malformed = 0
@@ -284,8 +285,9 @@ class Topology:
         changes.reconnect_changed = True
 
     def _config(self, event: ConfigReceived, changes: ChangeSet) -> None:
-        if event.features != self.features:
+        if event.features != self.features or not self.config_received:
             self.features = event.features
+            self.config_received = True
             changes.config_changed = True
         if ALL_EVENTS not in event.features:
             # Production mode sends no socket events: anything held would go stale.
@@ -328,8 +330,17 @@ class Topology:
     # --- queries ---------------------------------------------------------------
 
     @property
-    def mode(self) -> str:
+    def mode(self) -> str | None:
+        """``DEVELOPMENT`` or ``PRODUCTION``; None until the server's config arrived."""
+        if not self.config_received:
+            return None
         return DEVELOPMENT if ALL_EVENTS in self.features else PRODUCTION
+
+    @property
+    def is_production(self) -> bool | None:
+        """The one answer every view takes: None while unknown."""
+        mode = self.mode
+        return None if mode is None else mode == PRODUCTION
 
     def servers(self) -> list[ServerState]:
         return [self._servers.by_id[key] for key in sorted(self._servers.by_id)]

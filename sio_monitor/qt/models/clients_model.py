@@ -50,7 +50,7 @@ class ClientsTreeModel(TreeModelBase):
 
     def apply(self, changes: ChangeSet, flipped: set[SocketKey]) -> None:
         topology = self._bridge.topology
-        if changes.reset or topology is not self._topology:
+        if changes.reset:
             self.rebuild()
             return
         group = changes.clients

@@ -27,7 +27,6 @@ from PySide6.QtCore import (
     QObject,
     QPersistentModelIndex,
     Qt,
-    QTimer,
     Signal,
 )
 from PySide6.QtGui import QColor
@@ -44,6 +43,7 @@ from sio_monitor.domain.eventlog.rows import (
 )
 from sio_monitor.domain.format import SHOWN_CHARS, format_bytes, shorten, text_bytes
 from sio_monitor.qt.models.tree_base import plain_tooltip
+from sio_monitor.qt.timers import coalescing_timer
 
 COLUMNS = ("Time", "Server", "Namespace", "Socket", "Direction", "Event", "Arguments", "Size")
 TIME, SERVER, NAMESPACE, SOCKET, DIRECTION, EVENT, ARGUMENTS, SIZE = range(len(COLUMNS))
@@ -86,10 +86,7 @@ class EventLogModel(QAbstractTableModel):
         self._cache: dict[int, tuple[tuple[str, ...], Kind, str | None]] = {}
         #: Batches not logged yet: (admin or probe, events, server), oldest first.
         self._pending: deque[tuple[bool, list[object], str]] = deque()
-        self._resume = QTimer(self)
-        self._resume.setSingleShot(True)
-        self._resume.setInterval(0)
-        self._resume.timeout.connect(self._ingest)
+        self._resume = coalescing_timer(self, 0, self._ingest)
 
     # --- feeding ------------------------------------------------------------------------
 

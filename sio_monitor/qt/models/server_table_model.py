@@ -131,7 +131,7 @@ class ServerTableModel(QAbstractTableModel):
         self.endResetModel()
 
     def apply(self, changes: ChangeSet) -> None:
-        if self._bridge.topology is not self._topology:
+        if changes.replaced:
             self.rebuild()
             return
         for server_id in sorted(changes.servers.added):

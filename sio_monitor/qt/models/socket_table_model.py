@@ -264,8 +264,7 @@ class SocketTableModel(QAbstractTableModel):
     # --- applying a batch -----------------------------------------------------------------
 
     def apply(self, changes: ChangeSet, flipped: set[SocketKey]) -> None:
-        topology = self._bridge.topology
-        if changes.reset or topology is not self._topology:
+        if changes.reset:
             self.rebuild()
             return
         admin = self._bridge.admin_namespace

@@ -25,7 +25,7 @@ from PySide6.QtGui import QColor
 from sio_monitor.domain.topology.changes import ChangeSet
 from sio_monitor.domain.topology.filter_index import SocketFilter, SocketKey
 from sio_monitor.domain.topology.nodes import SocketState
-from sio_monitor.domain.topology.topology import PRODUCTION, Topology
+from sio_monitor.domain.topology.topology import Topology
 from sio_monitor.qt.bridge import EventBridge
 from sio_monitor.qt.models.socket_table_model import socket_cells, socket_tooltip
 from sio_monitor.qt.models.tree_base import (
@@ -89,7 +89,7 @@ class RoomsTreeModel(TreeModelBase):
         self.beginResetModel()
         self.clear_nodes()
         self._topology = topology = self._bridge.topology
-        self._production = topology.mode == PRODUCTION
+        self._production = topology.is_production is True
         self._roomless = {}
         self._listed, self._refused, self._opened = {}, {}, {}
         if not self._show_private:
@@ -103,11 +103,7 @@ class RoomsTreeModel(TreeModelBase):
     def apply(self, changes: ChangeSet, flipped: set[SocketKey]) -> None:
         """Take in one batch; ``flipped`` are the sockets whose filter verdict changed."""
         topology = self._bridge.topology
-        if (
-            changes.reset
-            or topology is not self._topology
-            or self._production != (topology.mode == PRODUCTION)
-        ):
+        if changes.reset or self._production != (topology.is_production is True):
             self.rebuild()
             return
         if self._production:

@@ -31,7 +31,7 @@ from sio_monitor.domain.throughput.chart_series import (
     sparks,
 )
 from sio_monitor.domain.throughput.disconnect_reasons import RAW, ReasonPlan, reason_plan
-from sio_monitor.domain.throughput.rates import Rates
+from sio_monitor.domain.topology.changes import ChangeSet
 from sio_monitor.qt.bridge import EventBridge
 from sio_monitor.store.export import ExportSeries, write_series_csv
 from sio_monitor.ui.charts.chart_controls import ChartControls
@@ -68,7 +68,7 @@ class ThroughputCharts(QWidget):
         self.picked: dict[str, int] = {}  # event name -> colour slot
         #: Curves from outside the admin stream on the same time axis (a load run's figures).
         self.overlays: list[ChartOverlay] = []
-        self._rates_seen: Rates = bridge.rates
+        bridge.batch_applied.connect(self._batch_applied)
         self._frozen_end: int | None = None
         self._last_end: int | None = None
         self._view_key: tuple[object, ...] | None = None
@@ -216,7 +216,6 @@ class ThroughputCharts(QWidget):
 
     def sample(self, now: float | None = None) -> None:
         """Record what the rates keep no history of, and refresh the tables."""
-        self._check_reset()
         second = int(self.clock() if now is None else now)
         rates = self._bridge.rates
         hidden = (self._bridge.admin_namespace,)
@@ -235,7 +234,6 @@ class ThroughputCharts(QWidget):
         the live edge and most calls only compare keys. Returns whether the
         curves were updated.
         """
-        self._check_reset()
         rates, topology = self._bridge.rates, self._bridge.topology
         if self.paused:
             end = self._frozen_end if self._frozen_end is not None else self._shown_end()
@@ -243,7 +241,7 @@ class ThroughputCharts(QWidget):
             end, force = int(now), True
         else:
             end = live_end(rates.newest, self.clock())
-        production = topology.mode == "production" and bool(topology.features)
+        production = topology.is_production is True
         reasons = reason_plan(rates, self.server, self.window, not production)
         # One namespace's curves would only repeat the totals.
         busy = self.sampler.busy_namespaces
@@ -328,11 +326,12 @@ class ThroughputCharts(QWidget):
             return self._last_end
         return live_end(self._bridge.rates.newest, self.clock())
 
-    def _check_reset(self) -> None:
+    def _batch_applied(self, changes: ChangeSet) -> None:
+        if changes.replaced:
+            self._forget_server()
+
+    def _forget_server(self) -> None:
         """A new connection brings new rates: the old samples belong to another server."""
-        if self._bridge.rates is self._rates_seen:
-            return
-        self._rates_seen = self._bridge.rates
         self.sampler.clear()
         self.picked.clear()
         self.server = None

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QPoint, Qt, QTimer, Signal
+from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -27,11 +27,11 @@ from sio_monitor.domain import actions as act
 from sio_monitor.domain.actions import ActionKind, ActionType, Scope, Target
 from sio_monitor.domain.topology.changes import ChangeSet
 from sio_monitor.domain.topology.filter_index import SocketFilter
-from sio_monitor.domain.topology.topology import PRODUCTION
 from sio_monitor.qt.action_runner import ActionRunner
 from sio_monitor.qt.models.socket_table_model import listed_rooms
 from sio_monitor.qt.models.tree_base import plain_tooltip
 from sio_monitor.qt.session import MonitorSession
+from sio_monitor.qt.timers import coalescing_timer
 from sio_monitor.ui.explorer.action_dialogs import EmitDialog, ask_room
 from sio_monitor.ui.explorer.room_details import DISCONNECT_ROOM, EMIT_ROOM, LEAVE_ROOM
 from sio_monitor.ui.explorer.socket_details import DISCONNECT, EMIT, JOIN, LEAVE, SocketDetails
@@ -64,7 +64,6 @@ class TopologyExplorer(QWidget):
         self.setObjectName("topologyExplorer")
         self.session = session
         self._bridge = bridge = session.bridge
-        self._topology = bridge.topology
         self.socket_filter = SocketFilter(bridge.admin_namespace)
         self.runner = ActionRunner(session, self)
         self.runner.status_message.connect(self.status_message)
@@ -105,10 +104,7 @@ class TopologyExplorer(QWidget):
         layout.addWidget(self.mode_note)
         layout.addWidget(self.splitter, 1)
 
-        self._debounce = QTimer(self)
-        self._debounce.setSingleShot(True)
-        self._debounce.setInterval(FILTER_DELAY_MS)
-        self._debounce.timeout.connect(self.apply_filter)
+        self._debounce = coalescing_timer(self, FILTER_DELAY_MS, self.apply_filter)
         self.filter_edit.textChanged.connect(lambda _text: self._debounce.start())
         find = QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self)
         find.setContext(Qt.ShortcutContext.WindowShortcut)
@@ -168,9 +164,8 @@ class TopologyExplorer(QWidget):
 
     def _batch_applied(self, changes: ChangeSet) -> None:
         topology = self._bridge.topology
-        replaced = topology is not self._topology  # the session moved to another server
-        if replaced or changes.reset:
-            self._topology = topology
+        replaced = changes.replaced  # the session moved to another server
+        if changes.reset:
             self.socket_filter.hidden_namespace = self._bridge.admin_namespace
             self.socket_filter.rebuild(topology)
             flipped: set[tuple[str, str]] = set()
@@ -188,7 +183,7 @@ class TopologyExplorer(QWidget):
 
     def _sync_mode(self) -> None:
         topology = self._bridge.topology
-        production = bool(topology.features) and topology.mode == PRODUCTION
+        production = topology.is_production is True
         self.mode_note.setVisible(production)
         self.filter_count.setVisible(not production)  # there are no sockets to count
         self.view.set_production(production)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, Qt, QTimer, Signal
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -32,6 +32,7 @@ from sio_monitor.qt.models.server_table_model import ServerTableModel
 from sio_monitor.qt.models.socket_table_model import CONNECTED_COLUMN, SocketTableModel
 from sio_monitor.qt.models.topology_model import RoomsTreeModel
 from sio_monitor.qt.models.tree_base import PATH_ROLE, TreeModelBase
+from sio_monitor.qt.timers import coalescing_timer
 
 GROUPINGS = (
     ("rooms", "Rooms"),
@@ -79,10 +80,8 @@ class _TreeState:
         self._collapsed_top: set[tuple[Any, ...]] = set()
         self._selected: tuple[Any, ...] | None = None
         self._scroll = 0
-        self._restore_scroll = QTimer(view)
-        self._restore_scroll.setSingleShot(True)
-        self._restore_scroll.timeout.connect(
-            lambda: view.verticalScrollBar().setValue(self._scroll)
+        self._restore_scroll = coalescing_timer(
+            view, None, lambda: view.verticalScrollBar().setValue(self._scroll)
         )
         model.modelAboutToBeReset.connect(self.save)
         model.modelReset.connect(self.restore)

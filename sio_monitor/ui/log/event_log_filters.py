@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from sio_monitor.domain.eventlog.filter import LogFilter
 from sio_monitor.domain.eventlog.rows import KIND_GROUPS, KIND_LABELS, KIND_TIPS
 from sio_monitor.domain.format import shorten
+from sio_monitor.qt.timers import coalescing_timer
 from sio_monitor.ui.widgets.inline_error import inline_error
 
 FILTER_DELAY_MS = 150
@@ -207,10 +208,7 @@ class LogFilterBar(QWidget):
         layout.addLayout(row)
         layout.addWidget(self.error)
 
-        self._debounce = QTimer(self)
-        self._debounce.setSingleShot(True)
-        self._debounce.setInterval(FILTER_DELAY_MS)
-        self._debounce.timeout.connect(self.apply)
+        self._debounce = coalescing_timer(self, FILTER_DELAY_MS, self.apply)
         self.text.textChanged.connect(lambda _text: self._debounce.start())
         self.socket.textChanged.connect(lambda _text: self._debounce.start())
         self.regex.toggled.connect(lambda _on: self.apply())

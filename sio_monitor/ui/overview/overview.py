@@ -202,7 +202,7 @@ class OverviewPanel(QWidget):
             self._clock_tip(row, offset)
 
         names = [n for n in topology.namespaces() if n != self._bridge.admin_namespace]
-        development = topology.mode == "development"
+        development = topology.is_production is False
         admin = self._bridge.admin_namespace
         self._show_namespaces(namespace_rows(topology, self._bridge.rates, admin))
         self.tiles.show_tiles(
@@ -228,7 +228,7 @@ class OverviewPanel(QWidget):
             self.summary.setText(
                 f"{counted(len(servers), 'server')}{silent_part} · {counted(clients, 'client')} · "
                 f"{counted(sockets, 'socket')} in {counted(len(names), 'namespace')} · "
-                f"{topology.mode} mode"
+                + (f"{topology.mode} mode" if topology.mode else "mode not yet known")
             )
         elif not self.summary.text():
             self.summary.setText("Not connected.")
