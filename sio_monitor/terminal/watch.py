@@ -119,6 +119,8 @@ def watch_line(feed: Feed, tally: Tally, elapsed: float, interval: float) -> dic
     return {
         "time": iso_utc(feed.clock()),
         "servers": len(servers),
+        # Those still sending stats: a silent node is judged as the window judges it.
+        "serversReporting": sum(1 for server in servers if server.healthy),
         "clients": clients,
         "sockets": sockets,
         "eventsIn": round(tally.events_in / per_second, 3) if development else None,
