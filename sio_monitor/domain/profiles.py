@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 from urllib.parse import urlsplit
 
+from sio_monitor.domain.emit.probe_settings import ProbeSettings
 from sio_monitor.domain.sensitive import is_sensitive_name
 from sio_monitor.domain.settings import (
     DEFAULT_ADMIN_NAMESPACE,
@@ -182,13 +183,9 @@ class Profile:
             raise ProfileError("Type the password in its field, not in the URL (saved as is).")
         return self if name == self.name else replace(self, name=name)
 
-    def probe_settings(self) -> Any:
-        """The probe section as ``ProbeSettings`` when the emit console is installed, else None."""
+    def probe_settings(self) -> ProbeSettings | None:
+        """The probe section as ``ProbeSettings``; None when the profile has no probe."""
         if self.probe is None:
-            return None
-        try:
-            from sio_monitor.domain.emit.probe_settings import ProbeSettings
-        except ImportError:
             return None
         known = {f.name for f in fields(ProbeSettings)}
         section = {k: v for k, v in self.probe.items() if k in known}  # newer keys stay on disk
@@ -201,7 +198,7 @@ class Profile:
             raise ProfileError(f"The probe section is incomplete ({exc}).") from None
 
 
-def probe_section(settings: Any, keep: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def probe_section(settings: ProbeSettings, keep: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The JSON section for a ``ProbeSettings``; unknown keys of ``keep`` stay as they were."""
     return {**(keep or {}), **_json_copy(asdict(settings), "probe section")}
 

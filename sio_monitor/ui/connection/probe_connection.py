@@ -11,9 +11,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
-    QComboBox,
     QDoubleSpinBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -34,7 +32,7 @@ from sio_monitor.domain.settings import (
     SettingsError,
     parse_pairs,
 )
-from sio_monitor.ui.connection.connect_dialog import parse_headers
+from sio_monitor.ui.connection.connection_fields import ca_file_row, parse_headers, transport_field
 from sio_monitor.ui.emit.arg_editor import describe_error
 from sio_monitor.ui.widgets.inline_error import inline_error
 from sio_monitor.ui.widgets.pairs_edit import PairsEdit
@@ -46,11 +44,6 @@ STATE_COLOURS = {
     ProbeState.RECONNECTING: "#ef6c00",
     ProbeState.DISCONNECTED: "#757575",
 }
-TRANSPORT_LABELS = (
-    ("websocket", "WebSocket only"),
-    ("polling", "HTTP long-polling only"),
-    ("both", "Polling, then upgrade to WebSocket"),
-)
 
 
 def parse_query(text: str) -> dict[str, str]:
@@ -93,9 +86,7 @@ class ProbeConnectionPanel(QWidget):
         self.path = QLineEdit(DEFAULT_PATH, objectName="probePath")
         self.namespaces = QLineEdit("/", objectName="probeNamespaces")
         self.namespaces.setToolTip("One or several namespaces, separated by spaces or commas")
-        self.transport = QComboBox(objectName="probeTransport")
-        for key, label in TRANSPORT_LABELS:
-            self.transport.addItem(label, key)
+        self.transport = transport_field("probeTransport")
         # Masked except while being edited: the payload is usually a token, and screenshots
         # of this panel (and of the profile editor that embeds it) must not show it.
         self.auth = QLineEdit(objectName="probeAuth")
@@ -118,12 +109,7 @@ class ProbeConnectionPanel(QWidget):
         )
         self.verify_tls = QCheckBox("Verify TLS certificates", objectName="probeVerifyTls")
         self.verify_tls.setChecked(True)
-        self.ca_file = QLineEdit(objectName="probeCaFile", placeholderText="System default")
-        browse = QPushButton("Browse…")
-        browse.clicked.connect(self._browse_ca)
-        ca_row = QHBoxLayout()
-        ca_row.addWidget(self.ca_file)
-        ca_row.addWidget(browse)
+        self.ca_file, ca_row = ca_file_row(self, "probeCaFile")
         self.timeout = _seconds("probeTimeout", 1, 120, 10)
         self.reconnect = QCheckBox("Reconnect automatically", objectName="probeReconnect")
         self.reconnect.setChecked(True)
@@ -309,13 +295,6 @@ class ProbeConnectionPanel(QWidget):
     def _fold(self, open_: bool) -> None:
         self.options.setVisible(open_)
         self.more.setArrowType(Qt.ArrowType.DownArrow if open_ else Qt.ArrowType.RightArrow)
-
-    def _browse_ca(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self, "CA bundle", "", "Certificates (*.pem *.crt *.cer);;All files (*)"
-        )
-        if path:
-            self.ca_file.setText(path)
 
 
 def _small_editor(editor: PairsEdit) -> PairsEdit:

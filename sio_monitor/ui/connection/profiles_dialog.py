@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from sio_monitor.domain.emit.probe_settings import ProbeSettings
 from sio_monitor.domain.profiles import (
     ADMIN_PASSWORD,
     PROBE_AUTH,
@@ -45,15 +46,10 @@ from sio_monitor.domain.profiles import (
 )
 from sio_monitor.domain.settings import ConnectionSettings, SettingsError
 from sio_monitor.store.profiles_store import ProfilesError, ProfileStore
-from sio_monitor.ui.connection.connect_dialog import AdminForm
+from sio_monitor.ui.connection.admin_form import AdminForm
+from sio_monitor.ui.connection.probe_connection import ProbeConnectionPanel
 from sio_monitor.ui.explorer.action_dialogs import confirm
 from sio_monitor.ui.widgets.inline_error import ERROR_COLOUR, inline_error
-
-try:  # the emit console's probe form; profiles keep their probe section without it
-    from sio_monitor.domain.emit.probe_settings import ProbeSettings
-    from sio_monitor.ui.connection.probe_connection import ProbeConnectionPanel
-except ImportError:  # pragma: no cover - depends on the installed emit console
-    ProbeConnectionPanel = None  # type: ignore[assignment,misc]
 
 NOT_STORED = "Not stored on this computer: asked at connect time"
 EDIT_SIGNALS = (
@@ -270,7 +266,7 @@ class ProfilesDialog(QDialog):
         """The profile as typed; raises SettingsError or ProfileError with a sentence."""
         admin = self.admin.settings()
         probe = None
-        if self.probe is not None and self.probe_box.isChecked():
+        if self.probe_box.isChecked():
             keep = self.editing.probe if self.editing is not None else None
             probe = probe_section(self.probe.settings(), keep)
         unknown_auth = (  # left empty because it was never known here: asked at connect time
@@ -293,13 +289,11 @@ class ProfilesDialog(QDialog):
         """The probe's options without its live parts (Connect, state), scrolled when short."""
         title = "Connect the emit console's probe with this profile"
         self.probe_box = QGroupBox(title, objectName="probeGroup", checkable=True, checked=False)
-        self.probe = ProbeConnectionPanel() if ProbeConnectionPanel is not None else None
-        if self.probe is not None:
-            self.probe.more.setChecked(True)
-            for live in (self.probe.more, self.probe.connect_button, self.probe.state):
-                live.hide()
-        missing = _plain_label("probeMissing", "The emit console is not installed.")
-        QVBoxLayout(self.probe_box).addWidget(self.probe or missing)
+        self.probe = ProbeConnectionPanel()
+        self.probe.more.setChecked(True)
+        for live in (self.probe.more, self.probe.connect_button, self.probe.state):
+            live.hide()
+        QVBoxLayout(self.probe_box).addWidget(self.probe)
         scroll = QScrollArea(objectName="probeScroll", widgetResizable=True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -326,8 +320,6 @@ class ProfilesDialog(QDialog):
 
     def _show_probe(self, profile: Profile | None, missing: tuple[str, ...]) -> None:
         self.probe_box.setChecked(profile is not None and profile.probe is not None)
-        if self.probe is None:
-            return
         self.probe.auth.setPlaceholderText(
             NOT_STORED if PROBE_AUTH in missing else '{"token": "…"}  (JSON, optional)'
         )
@@ -340,7 +332,7 @@ class ProfilesDialog(QDialog):
 
     def _follow_admin_url(self, url: str) -> None:
         """A probe not in use yet follows the admin URL, the usual case."""
-        if self.probe is not None and not self.probe_box.isChecked():
+        if not self.probe_box.isChecked():
             self.probe.url.setText(url.strip())
 
     def _watch_edits(self) -> None:
