@@ -26,7 +26,7 @@ from PySide6.QtWidgets import QApplication
 from sio_monitor import __version__
 from sio_monitor.domain.events import ConnectionState
 from sio_monitor.domain.secrets import settings_secrets
-from sio_monitor.domain.settings import ConnectionSettings
+from sio_monitor.domain.settings import DEFAULT_ADMIN_NAMESPACE, ConnectionSettings
 from sio_monitor.gc_policy import (
     FREEZE_EVERY_MS,
     SETTLE_AFTER_S,
@@ -190,7 +190,7 @@ class Application:
             return
         settings = ConnectionSettings(
             url=str(info["url"]),
-            admin_namespace=str(info.get("admin_namespace") or "/admin"),
+            admin_namespace=str(info.get("admin_namespace") or DEFAULT_ADMIN_NAMESPACE),
             username=str(info.get("username") or ""),
             password=str(info.get("password") or ""),
         )

@@ -21,6 +21,7 @@ import socketio
 from aiohttp import web
 from engineio.async_socket import AsyncSocket
 
+from sio_monitor.domain.settings import DEFAULT_ADMIN_NAMESPACE
 from sio_monitor.net.demo_traffic import HOME_ROOM, ROOMS, TrafficSimulator
 
 log = logging.getLogger(__name__)
@@ -155,7 +156,7 @@ class DemoServer:
         mode: str = "development",
         read_only: bool = False,
         server_id: str | None = None,
-        admin_namespace: str = "/admin",
+        admin_namespace: str = DEFAULT_ADMIN_NAMESPACE,
         stats_interval: float = 2.0,
         seed: int | None = None,
     ) -> None:

@@ -39,6 +39,7 @@ from sio_monitor.domain.events import (
     ServerStatsReceived,
 )
 from sio_monitor.domain.format import dumps_deep, format_si, loads_any
+from sio_monitor.domain.settings import DEFAULT_ADMIN_NAMESPACE
 from sio_monitor.store.event_codec import CodecError, encode
 from sio_monitor.store.json_files import data_dir
 
@@ -162,7 +163,7 @@ class RecordingWriter:
         path: str | os.PathLike[str],
         *,
         server_url: str,
-        admin_namespace: str = "/admin",
+        admin_namespace: str = DEFAULT_ADMIN_NAMESPACE,
         cap_bytes: int = DEFAULT_CAP_BYTES,
         secrets: Iterable[str] = (),
         started_at: float | None = None,

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from sio_monitor.domain.settings import DEFAULT_ADMIN_NAMESPACE
 from sio_monitor.store.event_codec import CodecError, decode
 from sio_monitor.store.recording import (
     APPLICATION_ID,
@@ -100,7 +101,7 @@ class Recording:
             format_version=version,
             app_version=str(meta.get("app_version", "")),
             server_url=str(meta.get("server_url", "")),
-            admin_namespace=str(meta.get("admin_namespace", "/admin")),
+            admin_namespace=str(meta.get("admin_namespace", DEFAULT_ADMIN_NAMESPACE)),
             started_at=float(meta.get("started_at", 0.0)),
             ended_at=_number(meta.get("ended_at")),
             cap_bytes=int(meta["cap_bytes"]) if "cap_bytes" in meta else None,

@@ -24,7 +24,7 @@ from sio_monitor.domain.events import FailureKind
 from sio_monitor.domain.scenario import Scenario, ScenarioError, load_scenario
 from sio_monitor.domain.scenario.results import ScenarioResult, StepResult, Verdict
 from sio_monitor.domain.scenario.variables import parse_assignment
-from sio_monitor.domain.settings import ConnectionSettings, SettingsError
+from sio_monitor.domain.settings import DEFAULT_ADMIN_NAMESPACE, ConnectionSettings, SettingsError
 from sio_monitor.domain.topology.topology import Topology
 from sio_monitor.net.scenario_runner import ScenarioRunner
 from sio_monitor.terminal import Feed, run_until_stopped
@@ -185,7 +185,7 @@ async def _admin_feed(scenario: Scenario, url: str) -> Feed | ScenarioResult:
         settings = ConnectionSettings(
             url=url,
             path=path,
-            admin_namespace=admin.namespace if admin is not None else "/admin",
+            admin_namespace=admin.namespace if admin is not None else DEFAULT_ADMIN_NAMESPACE,
             username=user,
             password=admin_password(user, url),
             connect_timeout=10.0,

@@ -58,6 +58,7 @@ from sio_monitor.domain.events import (
     SocketDisconnected,
 )
 from sio_monitor.domain.format import dumps_deep, text_bytes
+from sio_monitor.domain.settings import DEFAULT_ADMIN_NAMESPACE
 
 #: Bytes of payload text held in memory per event; the rest is counted, not kept.
 PAYLOAD_LIMIT = 16_384
@@ -259,7 +260,9 @@ class EntryMaker:
     it, and ``taken`` says how many events of the batch were read.
     """
 
-    def __init__(self, limit: int = PAYLOAD_LIMIT, hidden_namespace: str = "/admin") -> None:
+    def __init__(
+        self, limit: int = PAYLOAD_LIMIT, hidden_namespace: str = DEFAULT_ADMIN_NAMESPACE
+    ) -> None:
         self.limit = limit
         #: The monitor's own namespace: its sockets and commands are not the app's traffic.
         self.hidden_namespace = hidden_namespace

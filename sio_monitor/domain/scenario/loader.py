@@ -39,6 +39,7 @@ from sio_monitor.domain.scenario.model import (
     Wait,
 )
 from sio_monitor.domain.scenario.variables import references
+from sio_monitor.domain.settings import DEFAULT_ADMIN_NAMESPACE
 
 STEP_KINDS = (
     "connect",
@@ -226,7 +227,7 @@ class _Builder:
         if admin_data is not None:
             admin = AdminSpec(
                 user=admin_data.get("user", ""),
-                namespace=admin_data.get("namespace", "/admin"),
+                namespace=admin_data.get("namespace", DEFAULT_ADMIN_NAMESPACE),
                 path=admin_data.get("path"),
             )
         for name in references(self.data.get("target", "")):

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sio_monitor.domain.emit.probe_settings import ProbeSettings
+from sio_monitor.domain.settings import DEFAULT_ADMIN_NAMESPACE
 
 #: How long ``expect``, ``expect_disconnect`` and ``admin_expect`` wait when the file says not.
 DEFAULT_WITHIN = 5.0
@@ -105,7 +106,7 @@ class AdminSpec:
     """The admin connection ``admin_expect`` reads; the password never comes from the file."""
 
     user: str = ""
-    namespace: str = "/admin"
+    namespace: str = DEFAULT_ADMIN_NAMESPACE
     path: str | None = None  # None: the first client's path, else /socket.io
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 
 from sio_monitor.domain.emit.emit_args import preview
+from sio_monitor.domain.settings import DEFAULT_ADMIN_NAMESPACE
 from sio_monitor.domain.topology.changes import ChangeSet
 from sio_monitor.domain.topology.nodes import SocketState
 from sio_monitor.domain.topology.topology import Topology
@@ -57,7 +58,7 @@ def search_text(state: SocketState) -> str:
 class SocketFilter:
     """The matching sockets of one topology for one pattern; ``None`` pattern means all."""
 
-    def __init__(self, hidden_namespace: str = "/admin") -> None:
+    def __init__(self, hidden_namespace: str = DEFAULT_ADMIN_NAMESPACE) -> None:
         #: The monitor's own namespace: never shown, so never counted either.
         self.hidden_namespace = hidden_namespace
         self._texts: dict[SocketKey, str] = {}
