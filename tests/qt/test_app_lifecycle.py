@@ -154,7 +154,7 @@ def test_explorer_on_the_demo_server_shows_its_sockets_and_joins_one_for_real(
         try:
             bridge = application.session.bridge
             explorer = application.window.explorer
-            explorer.status_message.connect(messages.append)
+            explorer.runner.status_message.connect(messages.append)  # the workspace's runner
             await until(
                 lambda: (
                     bridge.topology.mode == "development"

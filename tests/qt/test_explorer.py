@@ -22,6 +22,7 @@ from sio_monitor.domain.events import (
     SocketDisconnected,
     SocketInfo,
 )
+from sio_monitor.qt.action_runner import ActionRunner
 from sio_monitor.qt.loop import BatchedQEventLoop
 from sio_monitor.qt.models.tree_base import PATH_ROLE
 from sio_monitor.qt.session import MonitorSession
@@ -83,9 +84,29 @@ def session() -> MonitorSession:
     return MonitorSession()
 
 
+class Clock:
+    """The action runner's clock, moved by hand: no test waits for an action's deadline."""
+
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
 @pytest.fixture
-def explorer(qtbot: QtBot, session: MonitorSession) -> TopologyExplorer:
-    widget = TopologyExplorer(session)
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def explorer(qtbot: QtBot, session: MonitorSession, clock: Clock) -> TopologyExplorer:
+    runner = ActionRunner(session, clock=clock)
+    widget = TopologyExplorer(session, runner=runner)
+    runner.status_message.connect(widget.status_message)  # as the workspace says them
     qtbot.addWidget(widget)
     widget.resize(1180, 640)
     widget.show()
@@ -388,7 +409,10 @@ def test_actions_send_the_right_commands_and_report_the_effect(
 
 
 def test_bulk_actions_ask_first_and_say_when_no_effect_shows(
-    explorer: TopologyExplorer, sent: list[tuple[Any, ...]], app_loop: BatchedQEventLoop
+    explorer: TopologyExplorer,
+    sent: list[tuple[Any, ...]],
+    app_loop: BatchedQEventLoop,
+    clock: Clock,
 ) -> None:
     load(explorer)
     messages: list[str] = []
@@ -406,8 +430,13 @@ def test_bulk_actions_ask_first_and_say_when_no_effect_shows(
     page.leave_button.click()
     yes = next(b for b in page.dialog.buttons() if b.text() == "Make all leave")
     yes.click()
-    settle(app_loop, 0.4)
+    settle(app_loop)
     assert sent == [("leave", "/chat", "team:ops", "team:ops")]
+    clock.advance(0.1)
+    explorer.runner.check_deadlines()
+    assert "waiting for its effect" in messages[-1]
+    clock.advance(0.2)
+    explorer.runner.check_deadlines()
     assert messages[-1].startswith("No effect observed within 0.2 s")
     page.emit_button.click()
     dialog = page.dialog
@@ -422,7 +451,7 @@ def test_bulk_actions_ask_first_and_say_when_no_effect_shows(
 
 
 def test_a_failed_send_is_said_once(
-    explorer: TopologyExplorer, app_loop: BatchedQEventLoop
+    explorer: TopologyExplorer, app_loop: BatchedQEventLoop, clock: Clock
 ) -> None:
     sockets = load(explorer)
     messages: list[str] = []
@@ -430,7 +459,9 @@ def test_a_failed_send_is_said_once(
     select(explorer, ("socket", "/chat", "lobby", chat_member(sockets, 2).id))
     explorer.runner.tracker.timeout = 0.1
     explorer.details.disconnect_button.click()  # the session is not connected
-    settle(app_loop, 0.3)
+    settle(app_loop)
+    clock.advance(0.2)
+    explorer.runner.check_deadlines()  # the deadline passed: still said once
     assert len(messages) == 1
     assert messages[0].startswith("Could not disconnect socket")
     assert "connect first" in messages[0]

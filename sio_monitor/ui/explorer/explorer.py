@@ -4,7 +4,8 @@ Per applied batch it updates the filter's matches once, hands the change-set
 and the flipped matches to the grouping on screen, and lets the details panel
 re-read what it shows if it was touched. Typing in the filter waits ~150 ms
 for a pause, then rebuilds only the grouping on screen. Actions go through
-one ``ActionRunner`` whose sentences come out of ``status_message``.
+the workspace's ``ActionRunner`` (shared with the Emit tab); an explorer made
+without one makes its own and says its sentences through ``status_message``.
 """
 
 from __future__ import annotations
@@ -59,14 +60,23 @@ class TopologyExplorer(QWidget):
 
     status_message = Signal(str)
 
-    def __init__(self, session: MonitorSession, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        session: MonitorSession,
+        parent: QWidget | None = None,
+        *,
+        runner: ActionRunner | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("topologyExplorer")
         self.session = session
         self._bridge = bridge = session.bridge
         self.socket_filter = SocketFilter(bridge.admin_namespace)
-        self.runner = ActionRunner(session, self)
-        self.runner.status_message.connect(self.status_message)
+        if runner is None:  # on its own: the explorer says its runner's sentences
+            runner = ActionRunner(session, self)
+            runner.status_message.connect(self.status_message)
+        #: Borrowed from the workspace, which says its sentences, unless made here.
+        self.runner = runner
         self.menu: QMenu | None = None
         self.dialog: Any = None
 

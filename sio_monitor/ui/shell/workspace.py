@@ -17,6 +17,7 @@ from sio_monitor.domain.compatibility import names_socketio_2
 from sio_monitor.domain.eventlog.log import EventLog
 from sio_monitor.domain.events import ConnectionChanged, ConnectionState, PayloadRejected
 from sio_monitor.domain.settings import ConnectionSettings
+from sio_monitor.qt.action_runner import ActionRunner
 from sio_monitor.qt.models.eventlog_model import EventLogModel
 from sio_monitor.qt.probe_session import ProbeSession
 from sio_monitor.qt.session import MonitorSession
@@ -83,10 +84,12 @@ class Workspace(QWidget):
         self.message = IDLE_MESSAGE
         self.last_rejection: PayloadRejected | None = None
 
+        #: Admin actions of the explorer and the Emit tab alike, followed to their effect.
+        self.runner = ActionRunner(self.session, self)
         self.overview = OverviewPanel(self.session.bridge, self)
-        self.explorer = TopologyExplorer(self.session, self)
+        self.explorer = TopologyExplorer(self.session, self, runner=self.runner)
         self.charts = ThroughputCharts(self.session.bridge, self)
-        self.emit_console = EmitConsole(self.session, self.probe, self.explorer.runner, parent=self)
+        self.emit_console = EmitConsole(self.session, self.probe, self.runner, parent=self)
         self.event_log = EventLogPanel(
             EventLogModel(EventLog(capacity=event_log_capacity())), parent=self
         )
@@ -127,6 +130,7 @@ class Workspace(QWidget):
         layout.addWidget(self.tabs, 1)
         self._name_splitters()
 
+        self.runner.status_message.connect(self.status_message)
         self.explorer.status_message.connect(self.status_message)
         self.emit_console.status_message.connect(self.status_message)
         self.event_log.status_message.connect(self.status_message)
