@@ -33,6 +33,7 @@ from sio_monitor.gc_policy import (
     freeze_survivors,
     settle_after_start_up,
 )
+from sio_monitor.net.task_keeper import TaskKeeper
 from sio_monitor.qt.demo_process import DemoServerProcess
 from sio_monitor.qt.error_reporting import ErrorReporter
 from sio_monitor.qt.loop import new_event_loop
@@ -80,7 +81,8 @@ class Application:
         self.quit_event = asyncio.Event()
         self.exit_code = 0  # what the process exits with once the window is gone
         self.demo: DemoServerProcess | None = None
-        self._tasks: set[asyncio.Task[object]] = set()
+        # The error reporter logs each failure itself, redacted and without repeats.
+        self._tasks = TaskKeeper("Background", on_error=self._task_failed, log_failures=False)
         self.window.connect_requested.connect(
             lambda s: self.spawn(self.connect_to(s, workspace=self.window.connect_target))
         )
@@ -114,17 +116,12 @@ class Application:
     def probe(self) -> ProbeSession:
         return self.window.probe
 
-    def spawn(self, coroutine: object) -> None:
+    def spawn(self, coroutine: Coroutine[Any, Any, object]) -> None:
         """Run a coroutine from a Qt slot, keeping a reference until it ends."""
-        task = asyncio.ensure_future(coroutine)  # type: ignore[arg-type]
-        self._tasks.add(task)
-        task.add_done_callback(self._task_done)
+        self._tasks.spawn(coroutine)
 
-    def _task_done(self, task: asyncio.Task[object]) -> None:
-        self._tasks.discard(task)
-        error = None if task.cancelled() else task.exception()
-        if error is not None:
-            self.errors.report(error, "In a background task:")
+    def _task_failed(self, error: BaseException) -> None:
+        self.errors.report(error, "In a background task:")
 
     async def connect_to(
         self, settings: ConnectionSettings, recent: bool = True, workspace: Workspace | None = None
@@ -276,8 +273,7 @@ class Application:
         self.window.explorer.select_socket(nsp, min(room.members))
 
     async def shutdown(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
+        self._tasks.cancel_all()
         await _bounded(
             *(w.session.disconnect() for w in self.window.workspaces()),
             *(w.probe.disconnect() for w in self.window.workspaces()),

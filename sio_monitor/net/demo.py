@@ -23,6 +23,7 @@ from engineio.async_socket import AsyncSocket
 
 from sio_monitor.domain.settings import DEFAULT_ADMIN_NAMESPACE
 from sio_monitor.net.demo_traffic import HOME_ROOM, ROOMS, TrafficSimulator
+from sio_monitor.net.task_keeper import TaskKeeper
 
 log = logging.getLogger(__name__)
 
@@ -184,7 +185,7 @@ class DemoServer:
         self.sio.attach(self.app)
         self.traffic: TrafficSimulator | None = None
 
-        self._tasks: set[asyncio.Future[Any]] = set()
+        self._tasks = TaskKeeper("Demo server", logger=log)
         self._track_background_tasks()
         self._instrumented: Any = None
         self._runner: web.AppRunner | None = None
@@ -306,11 +307,7 @@ class DemoServer:
             await asyncio.wait_for(self.sio.shutdown(), budget(0.2))
         # The stats loop sleeps a whole interval before it looks at its stop
         # event, and the upgrade checks sleep 25 s: cancel what is left.
-        leftovers = [t for t in self._tasks if not t.done()]
-        for task in leftovers:
-            task.cancel()
-        if leftovers:
-            await asyncio.wait(leftovers, timeout=budget(0.2))
+        await self._tasks.close(timeout=budget(0.2))
         self._release_instrumentation()
         if self._runner is not None:
             with contextlib.suppress(Exception):
@@ -339,8 +336,7 @@ class DemoServer:
         def start_background_task(target: Any, *args: Any, **kwargs: Any) -> Any:
             task = original(target, *args, **kwargs)
             if isinstance(task, asyncio.Future):
-                self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
+                self._tasks.track(task)
             return task
 
         eio.start_background_task = start_background_task

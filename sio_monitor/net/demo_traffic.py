@@ -21,6 +21,8 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 import aiohttp
 import socketio
 
+from sio_monitor.net.task_keeper import TaskKeeper
+
 log = logging.getLogger(__name__)
 
 NAMESPACES = ("/", "/chat")
@@ -108,10 +110,10 @@ class TrafficSimulator:
             for i in range(clients)
         ]
         self._clients: set[socketio.AsyncClient] = set()
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks = TaskKeeper("Virtual user", logger=log)
         self._connecting = 0
         self._session: aiohttp.ClientSession | None = None
-        self._runner: asyncio.Task[None] | None = None
+        self._runner: asyncio.Future[None] | None = None
         self._changed: asyncio.Condition | None = None
         self._stopped = False
         self.actions_done = 0
@@ -128,7 +130,7 @@ class TrafficSimulator:
         # after a failed connect, and no default cap of 100 pooled connections.
         self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
         self._changed = asyncio.Condition()
-        self._runner = asyncio.create_task(self._run(), name="demo-traffic")
+        self._runner = self._tasks.spawn(self._run(), name="demo-traffic")
 
     async def wait_online(self, count: int | None = None, timeout: float = 10.0) -> bool:
         """Wait until ``count`` users (default: all) are connected on every namespace."""
@@ -151,11 +153,7 @@ class TrafficSimulator:
         await self._notify()
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
-        pending = [t for t in (self._runner, *self._tasks) if t is not None]
-        for task in pending:
-            task.cancel()
-        if pending:
-            await asyncio.wait(pending, timeout=max(0.05, (deadline - loop.time()) / 3))
+        await self._tasks.close(timeout=max(0.05, (deadline - loop.time()) / 3))
         clients = list(self._clients)
         self._clients.clear()
         for user in self._users:
@@ -205,9 +203,7 @@ class TrafficSimulator:
             finally:
                 user.busy = False
 
-        task = asyncio.create_task(guarded())
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._tasks.spawn(guarded(), name=user.name)
 
     def _sweep(self, now: float) -> None:
         """Send away users whose session is over, or whom the server dropped, for a pause.

@@ -147,7 +147,7 @@ def test_a_failing_task_and_a_failing_callback_are_reported_and_the_loop_goes_on
         raise ZeroDivisionError("the callback failed")
 
     async def main() -> int:
-        application.spawn(failing_connect())  # through Application._task_done
+        application.spawn(failing_connect())  # through Application._task_failed
         await until(lambda: len(errors.kinds) == 1, errors.error_reported)
         assert panel.title.text() == "RuntimeError: the task failed"
         app_loop.call_soon(failing_callback)  # through the loop's exception handler

@@ -12,7 +12,6 @@ Connecting from a replay tab ends its replay and makes it a live tab.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import time
@@ -26,6 +25,7 @@ from PySide6.QtWidgets import QFileDialog, QLabel, QMenu
 
 from sio_monitor.domain.events import ConnectionChanged
 from sio_monitor.domain.settings import ConnectionSettings
+from sio_monitor.net.task_keeper import TaskKeeper
 from sio_monitor.qt.probe_session import ProbeSession
 from sio_monitor.qt.recorder import Recorder
 from sio_monitor.qt.replay import ReplayController
@@ -71,7 +71,7 @@ class RecordingUi(QObject):
         self.recorders: dict[Workspace, Recorder] = {}
         self.replays: dict[Workspace, ReplayController] = {}
         self._replay_sessions: set[MonitorSession] = set()
-        self._tasks: set[asyncio.Future[Any]] = set()
+        self._tasks = TaskKeeper("Recording", on_error=self._open_failed, logger=log)
 
         self.indicator = QLabel(objectName="recordingIndicator")
         self.indicator.setTextFormat(Qt.TextFormat.PlainText)
@@ -343,16 +343,10 @@ class RecordingUi(QObject):
         QSettings().setValue(RECENT_KEY, [p for p in recent_recordings() if p != resolved])
 
     def _spawn(self, coroutine: Coroutine[Any, Any, Any]) -> None:
-        task = asyncio.ensure_future(coroutine)
-        self._tasks.add(task)
-        task.add_done_callback(self._task_done)
+        self._tasks.spawn(coroutine, name="open recording")
 
-    def _task_done(self, task: asyncio.Future[Any]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            exc = task.exception()
-            log.error("Opening a recording failed: %s", exc, exc_info=exc)
-            self._say(f"Could not open the recording: {exc}")
+    def _open_failed(self, error: BaseException) -> None:
+        self._say(f"Could not open the recording: {error}")
 
 
 def recent_recordings() -> list[str]:
