@@ -14,10 +14,10 @@ import argparse
 import asyncio
 import sys
 import time
-from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
+from sio_monitor.domain.clock_format import time_of_day
 from sio_monitor.domain.format import format_si
 from sio_monitor.domain.secrets import settings_secrets
 from sio_monitor.domain.settings import ConnectionSettings
@@ -91,7 +91,7 @@ def counts_line(writer: RecordingWriter, feed: Feed, now: float) -> str:
         if name != admin
     )
     line = (
-        f"{datetime.fromtimestamp(now):%H:%M:%S}  {stats.events:,} events  "
+        f"{time_of_day(now)}  {stats.events:,} events  "
         f"{sockets:,} sockets  {format_si(stats.bytes, 'B')}"
     )
     if stats.dropped:

@@ -13,6 +13,7 @@ import json
 import time
 from typing import NamedTuple
 
+from sio_monitor.domain.clock_format import time_of_day
 from sio_monitor.domain.emit.emit_args import from_jsonable, hex_dump
 from sio_monitor.domain.format import SHOWN_CHARS, format_bytes, shorten
 
@@ -107,11 +108,6 @@ PLAIN_LABELS: dict[Kind, str] = {
 }
 
 
-def clock_time(at: float) -> str:
-    """``14:03:07.042``: local wall-clock time to the millisecond, as the table shows it."""
-    return time.strftime("%H:%M:%S", time.localtime(at)) + f".{int(at * 1000) % 1000:03d}"
-
-
 class LogRow(NamedTuple):
     """One row, materialised for a view, the details pane or an export."""
 
@@ -145,7 +141,7 @@ class LogRow(NamedTuple):
         event = shorten(self.event)
         lines = [
             f"{KIND_LABELS[self.kind]}  {event}".rstrip() + f"  ({KIND_TIPS[self.kind]})",
-            f"Time       {day} {clock_time(self.at)}",
+            f"Time       {day} {time_of_day(self.at, millis=True)}",
         ]
         if event != self.event:
             lines.append(

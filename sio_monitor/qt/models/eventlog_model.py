@@ -31,6 +31,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor
 
+from sio_monitor.domain.clock_format import time_of_day
 from sio_monitor.domain.eventlog.filter import LogFilter, Selection
 from sio_monitor.domain.eventlog.log import EventLog, RowSet
 from sio_monitor.domain.eventlog.rows import (
@@ -39,7 +40,6 @@ from sio_monitor.domain.eventlog.rows import (
     KIND_TIPS,
     Kind,
     LogRow,
-    clock_time,
 )
 from sio_monitor.domain.format import SHOWN_CHARS, format_bytes, shorten, text_bytes
 from sio_monitor.qt.models.tree_base import plain_tooltip
@@ -267,7 +267,7 @@ class EventLogModel(QAbstractTableModel):
             return _GONE
         event = shorten(one.event)
         cells = (
-            clock_time(one.at),
+            time_of_day(one.at, millis=True),
             one.server,
             one.namespace,
             one.socket,

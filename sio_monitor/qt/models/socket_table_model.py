@@ -21,6 +21,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt, QTimer
 
+from sio_monitor.domain.clock_format import time_of_day
 from sio_monitor.domain.topology.changes import ChangeSet
 from sio_monitor.domain.topology.filter_index import SocketFilter, SocketKey
 from sio_monitor.domain.topology.nodes import SocketState
@@ -50,17 +51,12 @@ _BACKGROUND = int(Qt.ItemDataRole.BackgroundRole)
 _PATH = int(PATH_ROLE)
 
 
-def clock(epoch: float) -> str:
-    """Local wall-clock time of day, the way a person reads "connected at"."""
-    return time.strftime("%H:%M:%S", time.localtime(epoch))
-
-
 def socket_cells(state: SocketState) -> tuple[str, str, str]:
     """Transport, address and connection time: the columns every socket row shares."""
     return (
         state.transport,
         display_address(state.info.handshake.address),
-        clock(state.connected_at),
+        time_of_day(state.connected_at),
     )
 
 
@@ -125,7 +121,7 @@ _CELLS: tuple[Callable[[SocketState], str], ...] = (
     lambda s: s.nsp,
     lambda s: s.transport,
     lambda s: display_address(s.info.handshake.address),
-    lambda s: clock(s.connected_at),
+    lambda s: time_of_day(s.connected_at),
     public_rooms,
 )
 _SORT_KEYS: tuple[Callable[[SocketState], Any], ...] = (

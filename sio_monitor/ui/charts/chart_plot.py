@@ -9,7 +9,6 @@ pyqtgraph's labels, which render HTML; the hover read-out is a plain-text item.
 from __future__ import annotations
 
 import html
-import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,6 +17,7 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsSimpleTextItem
 
+from sio_monitor.domain.clock_format import time_of_day
 from sio_monitor.domain.format import format_si
 from sio_monitor.domain.throughput.chart_series import SeriesSpec, format_exact
 
@@ -266,7 +266,7 @@ class LivePlot:
     def readout_text(self, x: float) -> str:
         """Time and exact value of every shown series at the second under ``x``."""
         second = round(x)
-        lines = [time.strftime("%H:%M:%S", time.localtime(second))]
+        lines = [time_of_day(second)]
         for spec, xs, ys in self.shown():
             index = int(np.searchsorted(xs, second))
             if index < len(xs) and xs[index] == second:

@@ -19,6 +19,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QGuiApplication, QHideEvent, QPalette, QShowEvent
 from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 
+from sio_monitor.domain.clock_format import time_of_day
 from sio_monitor.domain.throughput.chart_data import SeriesReader
 from sio_monitor.domain.throughput.chart_series import (
     CLIENTS,
@@ -354,7 +355,7 @@ class ThroughputCharts(QWidget):
         self.controls.set_following(self.following, self.paused)
         if self.paused:
             end = self._frozen_end
-            at = time.strftime("%H:%M:%S", time.localtime(end)) if end is not None else "now"
+            at = time_of_day(end) if end is not None else "now"
             text = f"Paused at {at}; data keeps arriving. Resume jumps to now."
         elif not self.following:
             text = "Zoomed or panned: press Follow to get back to live data."

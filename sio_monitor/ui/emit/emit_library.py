@@ -8,7 +8,6 @@ fills in; a variable marked secret is kept for this run only.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -28,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from sio_monitor.domain.clock_format import time_of_day
 from sio_monitor.domain.emit.emit_requests import EmitRequest, HistoryEntry, RequestError
 from sio_monitor.domain.emit.snippets import Snippet, SnippetBook, Variable
 from sio_monitor.store.json_files import DocumentError
@@ -77,7 +77,7 @@ class HistoryPanel(QWidget):
         item = self._items.get(id(entry))
         if item is None:
             return
-        stamp = time.strftime("%H:%M:%S", time.localtime(entry.at))
+        stamp = time_of_day(entry.at)
         item.setText(f"{stamp}  {entry.request.describe()}  —  {entry.outcome}")
         if entry.ok is not None:
             item.setForeground(Qt.GlobalColor.darkGreen if entry.ok else Qt.GlobalColor.red)

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from sio_monitor.domain.clock_format import time_of_day
 from sio_monitor.domain.format import format_duration
 from sio_monitor.qt.replay import FASTEST, SPEEDS, ReplayController
 from sio_monitor.store.recording_reader import RecordingInfo
@@ -122,7 +123,7 @@ class ReplayBar(QWidget):
         replay = self.replay
         if not replay.is_open:
             return ""
-        clock = datetime.fromtimestamp(position).strftime("%H:%M:%S")
+        clock = time_of_day(position)
         done, total = position - replay.start, replay.end - replay.start
         return f"{clock} · {format_duration(done)} of {format_duration(total)}"
 
