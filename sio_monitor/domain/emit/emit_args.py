@@ -57,6 +57,12 @@ class ArgumentError(ValueError):
         self.column = column
 
 
+def describe_error(error: ArgumentError) -> str:
+    """The sentence for an argument's error, its position first when it has one."""
+    where = f"Line {error.line}, column {error.column}: " if error.line is not None else ""
+    return f"{where}{error.message}"
+
+
 # --- parsing ------------------------------------------------------------------
 
 

@@ -30,14 +30,7 @@ from sio_monitor.domain.emit.emit_args import (
     preview,
     to_jsonable,
 )
-from sio_monitor.domain.emit.probe_events import (
-    ProbeAckReceived,
-    ProbeAckTimedOut,
-    ProbeEmitted,
-    ProbeEventReceived,
-    ProbeState,
-    ProbeStateChanged,
-)
+from sio_monitor.domain.emit.probe_rows import ARGUMENT_ROWS, ProbeRows, RowKind
 from sio_monitor.domain.eventlog.rows import (
     BINARY,
     PLAIN,
@@ -62,8 +55,14 @@ from sio_monitor.domain.settings import DEFAULT_ADMIN_NAMESPACE
 
 #: Bytes of payload text held in memory per event; the rest is counted, not kept.
 PAYLOAD_LIMIT = 16_384
-#: Acks still awaited, remembered so an ack row can name its event; the oldest go first.
-MAX_PENDING_EMITS = 10_000
+#: The event log's kind of each probe row.
+PROBE_KINDS = {
+    RowKind.SENT: Kind.PROBE_OUT,
+    RowKind.RECEIVED: Kind.PROBE_IN,
+    RowKind.ACK: Kind.PROBE_ACK,
+    RowKind.TIMEOUT: Kind.PROBE_TIMEOUT,
+    RowKind.STATE: Kind.PROBE_STATE,
+}
 
 
 class Entry(NamedTuple):
@@ -250,9 +249,9 @@ class EntryMaker:
     """Turns batches of admin and probe events into entries; remembers the little it must.
 
     Python's instrumentation re-sends ``socket_connected`` for every socket at
-    each ping, so the live sockets are remembered to log a connection once; an
-    ack names only its emit, so pending emits are remembered to name its event;
-    probe events carry no socket id, so the probe's own is remembered.
+    each ping, so the live sockets are remembered to log a connection once.
+    Probe events become rows through ``ProbeRows``, as in the emit console's
+    log: it pairs each ack with its emit and remembers the probe's socket id.
 
     A payload past the in-memory limit costs milliseconds per megabyte to
     measure, so a batch of several can be read in parts: given a ``deadline``
@@ -267,8 +266,7 @@ class EntryMaker:
         #: The monitor's own namespace: its sockets and commands are not the app's traffic.
         self.hidden_namespace = hidden_namespace
         self._live: set[tuple[str, str]] = set()
-        self._emits: dict[int, tuple[str, str]] = {}
-        self._probe_sid = ""
+        self._probe = ProbeRows()
         self.taken = 0
 
     def admin(self, batch: Iterable[object], deadline: float | None = None) -> list[Entry]:
@@ -316,46 +314,25 @@ class EntryMaker:
 
     def probe(self, batch: Iterable[object], deadline: float | None = None) -> list[Entry]:
         out: list[Entry] = []
+        limit, rows = self.limit, self._probe
         taken = 0
         for event in batch:
             taken += 1
-            flags = 0
-            if isinstance(event, ProbeEmitted):
-                if len(self._emits) >= MAX_PENDING_EMITS:
-                    del self._emits[next(iter(self._emits))]
-                self._emits[event.emit_id] = (event.namespace, event.event)
-                flags = self._args(
-                    out, event.at, Kind.PROBE_OUT, event.namespace, event.event, event.args
-                )
-            elif isinstance(event, ProbeEventReceived):
-                flags = self._args(
-                    out, event.at, Kind.PROBE_IN, event.namespace, event.event, event.args
-                )
-            elif isinstance(event, ProbeAckReceived):
-                nsp, name = self._emits.pop(event.emit_id, ("", ""))
-                flags = self._args(out, event.at, Kind.PROBE_ACK, nsp, name, event.args)
-            elif isinstance(event, ProbeAckTimedOut):
-                nsp, name = self._emits.pop(event.emit_id, ("", ""))
-                data, n, _size, flags = plain_text(f"no ack within {event.timeout:g} s", self.limit)
-                sid = self._probe_sid
-                out.append(Entry(event.at, Kind.PROBE_TIMEOUT, nsp, sid, name, data, n, 0, flags))
-            elif isinstance(event, ProbeStateChanged):
-                if event.state is ProbeState.CONNECTED and event.sid:
-                    self._probe_sid = event.sid
-                self._plain(out, event.at, Kind.PROBE_STATE, "", self._probe_sid, event.message)
-                if event.state is ProbeState.DISCONNECTED:
-                    self._probe_sid = ""
+            row = rows.row(event)
+            if row is None:
+                continue
+            if row.kind in ARGUMENT_ROWS:
+                data, n, size, flags = encode_args(row.args, limit)
+            else:  # a sentence: no ack in time, or the probe's state
+                data, n, size, flags = plain_text(row.result(), limit)
+                size = 0
+            kind = PROBE_KINDS[row.kind]
+            entry = Entry(row.at, kind, row.namespace, row.socket, row.event, data, n, size, flags)
+            out.append(entry)
             if flags & TRUNCATED and deadline is not None and perf_counter() > deadline:
                 break
         self.taken = taken
         return out
-
-    def _args(
-        self, out: list[Entry], at: float, kind: Kind, nsp: str, name: str, args: tuple[Any, ...]
-    ) -> int:
-        data, n, size, flags = encode_args(args, self.limit)
-        out.append(Entry(at, kind, nsp, self._probe_sid, name, data, n, size, flags))
-        return flags
 
     def _plain(
         self, out: list[Entry], at: float, kind: Kind, nsp: str, sid: str, text: str

@@ -21,13 +21,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QColor
 
 from sio_monitor.domain.emit.emit_args import hex_dump, preview, to_jsonable
-from sio_monitor.domain.emit.probe_events import (
-    ProbeAckReceived,
-    ProbeAckTimedOut,
-    ProbeEmitted,
-    ProbeEventReceived,
-    ProbeStateChanged,
-)
+from sio_monitor.domain.emit.probe_rows import ProbeRows, RowKind
 from sio_monitor.domain.format import shorten
 
 LOG_LIMIT = 10_000
@@ -44,6 +38,14 @@ DIRECTION_TIPS = {
     ADMIN: "emitted through the admin connection",
 }
 DIRECTION_COLOURS = {ACK: "#2e7d32", TIMEOUT: "#c62828", STATE: "#757575"}
+#: The direction shown for each kind of probe row.
+DIRECTIONS = {
+    RowKind.SENT: SENT,
+    RowKind.RECEIVED: RECEIVED,
+    RowKind.ACK: ACK,
+    RowKind.TIMEOUT: TIMEOUT,
+    RowKind.STATE: STATE,
+}
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -115,7 +117,7 @@ class EmitLogModel(QAbstractTableModel):
         self.listening = True
         self.pinned: frozenset[str] = frozenset()
         self._visible: list[int] = []
-        self._emits: dict[int, tuple[str, str]] = {}  # emit id -> (namespace, event) for acks
+        self._rows = ProbeRows()  # the event log's path too: one ack-to-emit pairing
 
     # --- feeding ---------------------------------------------------------------------
 
@@ -169,30 +171,11 @@ class EmitLogModel(QAbstractTableModel):
         return not self.pinned or entry.event in self.pinned
 
     def _entry_for(self, event: object) -> LogEntry | None:
-        if isinstance(event, ProbeEventReceived):
-            if not self.listening:
-                return None
-            result = ""
-            if event.acked_with is not None:
-                result = f"server asked for an ack; answered {preview(event.acked_with, 80)}"
-            return make_entry(event.at, RECEIVED, event.namespace, event.event, event.args, result)
-        if isinstance(event, ProbeEmitted):
-            self._emits[event.emit_id] = (event.namespace, event.event)
-            wait = f"waiting up to {event.ack_timeout:g} s for an ack" if event.ack_timeout else ""
-            return make_entry(event.at, SENT, event.namespace, event.event, event.args, wait)
-        if isinstance(event, ProbeAckReceived):
-            namespace, name = self._emits.pop(event.emit_id, ("", "?"))
-            count = len(event.args)
-            result = f"ack after {event.rtt_ms:.1f} ms with {count} argument{'s' * (count != 1)}"
-            return make_entry(event.at, ACK, namespace, name, event.args, result)
-        if isinstance(event, ProbeAckTimedOut):
-            namespace, name = self._emits.pop(event.emit_id, ("", "?"))
-            return make_entry(
-                event.at, TIMEOUT, namespace, name, (), f"no ack within {event.timeout:g} s"
-            )
-        if isinstance(event, ProbeStateChanged):
-            return make_entry(event.at, STATE, "", "", (), event.message)
-        return None
+        row = self._rows.row(event)
+        if row is None or (row.kind is RowKind.RECEIVED and not self.listening):
+            return None
+        direction = DIRECTIONS[row.kind]
+        return make_entry(row.at, direction, row.namespace, row.event, row.args, row.result())
 
     # --- Qt ------------------------------------------------------------------------------
 

@@ -27,7 +27,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sio_monitor.domain.emit.emit_args import ArgKind, ArgumentError, json_error, parse_argument
+from sio_monitor.domain.emit.emit_args import (
+    ArgKind,
+    ArgumentError,
+    describe_error,
+    json_error,
+    parse_argument,
+)
 from sio_monitor.domain.emit.emit_requests import ArgSpec
 from sio_monitor.ui.widgets.inline_error import ERROR_COLOUR, inline_error
 
@@ -74,11 +80,6 @@ def check_spec(spec: ArgSpec) -> ArgumentError | None:
     except ArgumentError as error:
         return error
     return None
-
-
-def describe_error(error: ArgumentError) -> str:
-    where = f"Line {error.line}, column {error.column}: " if error.line is not None else ""
-    return f"{where}{error.message}"
 
 
 class ArgumentRow(QWidget):

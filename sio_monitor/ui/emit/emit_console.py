@@ -1,11 +1,12 @@
 """The emit console: a Socket.IO test client beside the monitor, sharing what it knows.
 
 It puts together the probe connection form, the emit form, the listen log,
-the history, snippets and ack replies, and does the one thing none of them
-does alone: sending. A request is checked, its ``{{variables}}`` filled and
-every argument parsed before anything goes out, so an invalid argument blocks
-the send and is named with its position; the result (an ack with its round
-trip, a timeout, or a refusal) lands in the form, the history and the log.
+the history, snippets and ack replies around an ``EmitService``, which does
+the sending without a widget: checking, filling ``{{variables}}``, parsing,
+routing to the probe or the admin connection (the workspace's action runner),
+history and the result sentence. The console shows what it says: the result
+(an ack with its round trip, a timeout, or a refusal) lands in the form, the
+history and the log.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import time
 from collections.abc import Coroutine
 from typing import Any
 
@@ -23,18 +23,9 @@ from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from sio_monitor.domain import actions as act
-from sio_monitor.domain.emit.emit_args import ArgKind, ArgumentError, parse_argument, preview
-from sio_monitor.domain.emit.emit_requests import (
-    ROUTE_PROBE,
-    ROUTE_ROOM,
-    ROUTE_SOCKET,
-    ArgSpec,
-    EmitRequest,
-    History,
-    HistoryEntry,
-    RequestError,
-    fill_variables,
-)
+from sio_monitor.domain.emit.emit_args import ArgKind
+from sio_monitor.domain.emit.emit_requests import ArgSpec, EmitRequest, RequestError
+from sio_monitor.domain.emit.emit_service import SENDING, EmitService, Sending
 from sio_monitor.domain.emit.probe_events import ProbeStateChanged
 from sio_monitor.domain.emit.probe_settings import ProbeSettings
 from sio_monitor.domain.settings import ConnectionSettings, SettingsError
@@ -45,7 +36,6 @@ from sio_monitor.qt.session import MonitorSession
 from sio_monitor.store.snippets_store import SnippetStore
 from sio_monitor.ui.connection.probe_connection import ProbeConnectionPanel
 from sio_monitor.ui.emit.ack_replies import AckRepliesPanel
-from sio_monitor.ui.emit.arg_editor import describe_error
 from sio_monitor.ui.emit.emit_form import EmitForm
 from sio_monitor.ui.emit.emit_library import HistoryPanel, SnippetsPanel
 from sio_monitor.ui.emit.emit_listen import ListenPanel
@@ -74,7 +64,8 @@ class EmitConsole(QWidget):
         self.session = session
         self.probe = probe
         self.runner = runner
-        self.history = History()
+        self.service = EmitService(probe, runner)
+        self.history = self.service.history
         self._tasks: set[asyncio.Future[Any]] = set()
 
         self.connection = ProbeConnectionPanel(self)
@@ -117,94 +108,31 @@ class EmitConsole(QWidget):
     # --- sending ------------------------------------------------------------------------------
 
     def send(self) -> bool:
-        """Check, fill and parse the form's request, then send it; False when it was refused."""
-        request = self.form.request()
+        """Send the form's request through the service; False (and why) when it was refused."""
         try:
-            filled = fill_variables(request.checked(), self.snippets.values())
-            values = self._parse_arguments(filled)
+            sending = self.service.start(self.form.request(), self.snippets.values())
         except RequestError as exc:
             self.form.say(str(exc), ok=False)
             return False
-        if request.route == ROUTE_PROBE:
-            if not self.probe.connected:
-                self.form.say(
-                    "The probe is not connected: press Connect above, then send again.", ok=False
-                )
-                return False
-            entry = self._remember(request)
-            self.form.say("Sending…")
-            self._spawn(self._send_probe(entry, filled, values))
-            return True
-        return self._send_admin(request, filled, values)
-
-    def _parse_arguments(self, request: EmitRequest) -> list[Any]:
-        values: list[Any] = []
-        for number, spec in enumerate(request.args, start=1):
-            try:
-                values.append(parse_argument(ArgKind(spec.kind), spec.text))
-            except ArgumentError as error:
-                raise RequestError(f"Argument {number}: {describe_error(error)}") from None
-        return values
-
-    async def _send_probe(
-        self, entry: HistoryEntry, request: EmitRequest, values: list[Any]
-    ) -> None:
-        timeout = request.ack_timeout if request.ack else None
-        try:
-            result = await self.probe.emit(
-                request.namespace, request.event, values, ack_timeout=timeout
-            )
-        except Exception as exc:  # the client's refusal, in its own words
-            self._settle(entry, f"Not sent: {exc}", ok=False)
-            return
-        if result.timed_out:
-            self._settle(entry, f"No ack within {timeout:g} s.", ok=False)
-        elif result.acked:
-            count = len(result.reply)
-            self._settle(
-                entry,
-                f"Ack after {result.rtt_ms:.1f} ms with {count} argument{'s' * (count != 1)}: "
-                f"{preview(result.reply, 160)}",
-                ok=True,
-            )
-        else:
-            self._settle(entry, "Sent.", ok=True)
-
-    def _send_admin(self, request: EmitRequest, filled: EmitRequest, values: list[Any]) -> bool:
-        target = {
-            ROUTE_ROOM: lambda: act.Target.room(filled.target),
-            ROUTE_SOCKET: lambda: act.Target.socket(filled.target),
-        }.get(request.route, act.Target.namespace)()
-        action = act.emit(filled.namespace, target, filled.event, *values)
-        why_not = self.runner.why_unavailable(action.type)
-        if why_not is None and self.session.client is None:
-            why_not = "Not connected to a server: connect first (Ctrl+K), then send again."
-        if why_not is not None:
-            self.form.say(why_not, ok=False)
-            return False
-        if not self.runner.run(action):
-            self.form.say(f"Could not {action.describe()}; the status bar says why.", ok=False)
-            return False
-        entry = self._remember(request)
-        where = target.describe(filled.namespace)
-        self._settle(entry, f"Sent to {where} through the admin connection.", ok=True)
-        self.log_model.add(
-            [make_entry(time.time(), ADMIN, filled.namespace, filled.event, tuple(values), where)]
-        )
+        if sending.dropped is not None:
+            self.history_panel.forget(sending.dropped)
+        self.history_panel.add(sending.entry)
+        self.form.say(SENDING)
+        self._spawn(self._finish(sending))
         return True
 
-    def _remember(self, request: EmitRequest) -> HistoryEntry:
-        oldest = self.history[0] if len(self.history) >= self.history.limit else None
-        entry = self.history.add(request, time.time())
-        if oldest is not None:
-            self.history_panel.forget(oldest)
-        self.history_panel.add(entry)
-        return entry
-
-    def _settle(self, entry: HistoryEntry, outcome: str, *, ok: bool) -> None:
-        entry.outcome, entry.ok = outcome, ok
+    async def _finish(self, sending: Sending) -> None:
+        """Show how the send ended; an admin emit enters the log once it went out."""
+        entry = await self.service.finish(sending)
         self.history_panel.refresh(entry)
-        self.form.say(outcome, ok=ok)
+        self.form.say(entry.outcome, ok=bool(entry.ok))
+        emit = sending.emit
+        if sending.sent_at is not None and not emit.through_probe:
+            filled = emit.filled
+            row = make_entry(
+                sending.sent_at, ADMIN, filled.namespace, filled.event, emit.values, emit.where()
+            )
+            self.log_model.add([row])
 
     def _resend(self, request: EmitRequest) -> None:
         self.form.set_request(request)
