@@ -12,7 +12,6 @@ take seconds to lay out.
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +19,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
+from sio_monitor.domain.clock_format import time_of_day
 from sio_monitor.domain.emit.emit_args import hex_dump, preview, to_jsonable
 from sio_monitor.domain.emit.probe_rows import ProbeRows, RowKind
 from sio_monitor.domain.format import shorten
@@ -199,8 +199,7 @@ class EmitLogModel(QAbstractTableModel):
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             if column == 0:
-                stamp = time.strftime("%H:%M:%S", time.localtime(entry.at))
-                return f"{stamp}.{int(entry.at * 1000) % 1000:03d}"
+                return time_of_day(entry.at, millis=True)
             if column == 3:
                 return shorten(entry.event)
             return (
