@@ -17,6 +17,9 @@ from sio_monitor.app import Application, GuiOptions
 from sio_monitor.domain.settings import ConnectionSettings
 from sio_monitor.qt.loop import new_event_loop
 
+#: A failure timeout, generous: Locust and its workers start slowly on a busy machine.
+WAIT = 240.0
+
 
 def main(url: str) -> None:
     from PySide6.QtWidgets import QApplication
@@ -33,7 +36,7 @@ def main(url: str) -> None:
         window.current.state_changed.connect(
             lambda ws: connected.set() if "Connected" in window.state_label.text() else None
         )
-        await asyncio.wait_for(connected.wait(), 60)
+        await asyncio.wait_for(connected.wait(), WAIT)
         panel = window.current.load_panel
         panel.users.setValue(10)
         panel.duration.setValue(600)
@@ -46,7 +49,11 @@ def main(url: str) -> None:
         if panel.session.run is None:
             print(f"not started: {panel.error.text()}", flush=True)
             return
-        await asyncio.wait_for(started.wait(), 60)
+        try:
+            await asyncio.wait_for(started.wait(), WAIT)
+        except TimeoutError:
+            print(f"no virtual user running within {WAIT:g} s", flush=True)
+            return
         print(" ".join(str(pid) for pid in panel.session.pids()), flush=True)
         await running
 

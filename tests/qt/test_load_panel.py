@@ -167,6 +167,7 @@ def test_a_wrong_field_is_said_under_the_form_and_nothing_starts(qtbot: QtBot) -
 
 
 @pytest.mark.skipif(not hasattr(os, "pidfd_open"), reason="needs Linux pidfds")
+@pytest.mark.timeout(600)  # the child waits up to 240 s for Locust on a busy machine
 def test_the_app_killed_with_sigkill_takes_its_load_run_along(peer: NodePeer) -> None:
     app = subprocess.Popen(
         [sys.executable, "-m", "tests.qt.load_app", peer.url],
@@ -179,7 +180,9 @@ def test_the_app_killed_with_sigkill_takes_its_load_run_along(peer: NodePeer) ->
     )
     try:
         assert app.stdout is not None
-        pids = [int(pid) for pid in app.stdout.readline().split()]
+        said = app.stdout.readline().split()
+        assert said and all(f.isdigit() for f in said), " ".join(said) or "the app ended early"
+        pids = [int(pid) for pid in said]
         assert len(pids) == 3, pids  # the master and two workers
         master = min(pids)
         assert sorted(process_group(master)) == sorted(pids)
