@@ -16,13 +16,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
 from sio_monitor.domain.clock_format import time_of_day
 from sio_monitor.domain.emit.emit_args import hex_dump, preview, to_jsonable
 from sio_monitor.domain.emit.probe_rows import ProbeRows, RowKind
 from sio_monitor.domain.format import shorten
+from sio_monitor.qt.models.column_table import ColumnTableModel
 
 LOG_LIMIT = 10_000
 #: Characters of one argument shown in a row's details.
@@ -107,11 +108,11 @@ def make_entry(
     return LogEntry(at, direction, namespace, event, args, result, shown)
 
 
-class EmitLogModel(QAbstractTableModel):
+class EmitLogModel(ColumnTableModel):
     """The probe's conversation, newest last, filtered to the pinned event names if any."""
 
     def __init__(self, limit: int = LOG_LIMIT) -> None:
-        super().__init__()
+        super().__init__(COLUMNS)
         self.limit = limit
         self.entries: list[LogEntry] = []
         self.listening = True
@@ -179,18 +180,8 @@ class EmitLogModel(QAbstractTableModel):
 
     # --- Qt ------------------------------------------------------------------------------
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._visible)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section]
-        return None
+    def row_count(self) -> int:
+        return len(self._visible)
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():

@@ -22,7 +22,6 @@ from collections import deque
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -42,6 +41,7 @@ from sio_monitor.domain.eventlog.rows import (
     LogRow,
 )
 from sio_monitor.domain.format import SHOWN_CHARS, format_bytes, shorten, text_bytes
+from sio_monitor.qt.models.column_table import ColumnTableModel
 from sio_monitor.qt.models.tree_base import plain_tooltip
 from sio_monitor.qt.timers import coalescing_timer
 
@@ -68,13 +68,13 @@ _GONE: tuple[tuple[str, ...], Kind, str | None] = (("",) * len(COLUMNS), Kind.CO
 _Index = QModelIndex | QPersistentModelIndex
 
 
-class EventLogModel(QAbstractTableModel):
+class EventLogModel(ColumnTableModel):
     """Rows of one ``EventLog``, all or filtered; fed a batch at a time."""
 
     counts_changed = Signal(int, int)  # (rows shown, rows held)
 
     def __init__(self, log: EventLog | None = None, parent: QObject | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(COLUMNS, parent)
         self.log = log if log is not None else EventLog()
         self.selection: Selection | None = None
         #: Written in the server column of the rows each connection adds.
@@ -223,20 +223,8 @@ class EventLogModel(QAbstractTableModel):
 
     # --- Qt -----------------------------------------------------------------------------
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        if parent.isValid():
-            return 0
+    def row_count(self) -> int:
         return len(self.selection) if self.selection is not None else self._next - self._first
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section]
-        return None
 
     def data(self, index: _Index, role: int = _DISPLAY) -> Any:
         # Asked for seven roles per cell per paint: plain ints compare fastest.

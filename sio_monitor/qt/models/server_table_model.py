@@ -13,7 +13,7 @@ import time
 from bisect import bisect_left
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt, QTimer
+from PySide6.QtCore import QModelIndex, QObject, Qt, QTimer
 from PySide6.QtGui import QColor
 
 from sio_monitor.domain.format import format_duration
@@ -22,6 +22,7 @@ from sio_monitor.domain.topology.clock_skew import describe_offset
 from sio_monitor.domain.topology.servers import ServerState
 from sio_monitor.domain.topology.topology import Topology
 from sio_monitor.qt.bridge import EventBridge
+from sio_monitor.qt.models.column_table import ColumnTableModel
 from sio_monitor.qt.models.tree_base import PATH_ROLE, Index
 
 COLUMNS = (
@@ -68,11 +69,11 @@ def server_cells(
     )
 
 
-class ServerTableModel(QAbstractTableModel):
+class ServerTableModel(ColumnTableModel):
     """Servers in id order; ``set_live`` starts and stops the ageing refresh."""
 
     def __init__(self, bridge: EventBridge, parent: QObject | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(COLUMNS, parent)
         self._bridge = bridge
         self._topology: Topology = bridge.topology
         self._ids: list[str] = []
@@ -88,16 +89,8 @@ class ServerTableModel(QAbstractTableModel):
         else:
             self._timer.stop()
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._ids)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
-        if role == _DISPLAY and orientation == Qt.Orientation.Horizontal:
-            return COLUMNS[section] if 0 <= section < len(COLUMNS) else None
-        return None
+    def row_count(self) -> int:
+        return len(self._ids)
 
     def flags(self, index: Index) -> Qt.ItemFlag:
         if not index.isValid():

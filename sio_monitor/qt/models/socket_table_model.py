@@ -19,7 +19,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt, QTimer
+from PySide6.QtCore import QModelIndex, QObject, Qt, QTimer
 
 from sio_monitor.domain.clock_format import time_of_day
 from sio_monitor.domain.topology.changes import ChangeSet
@@ -28,6 +28,7 @@ from sio_monitor.domain.topology.nodes import SocketState
 from sio_monitor.domain.topology.topology import Topology
 from sio_monitor.net.codec import display_address, header_value
 from sio_monitor.qt.bridge import EventBridge
+from sio_monitor.qt.models.column_table import ColumnTableModel
 from sio_monitor.qt.models.tree_base import (
     MARK_COLOUR,
     MARK_SECONDS,
@@ -134,13 +135,13 @@ _SORT_KEYS: tuple[Callable[[SocketState], Any], ...] = (
 )
 
 
-class SocketTableModel(QAbstractTableModel):
+class SocketTableModel(ColumnTableModel):
     """All shown sockets of every namespace but the admin one; sorting is the model's own."""
 
     def __init__(
         self, bridge: EventBridge, socket_filter: SocketFilter, parent: QObject | None = None
     ) -> None:
-        super().__init__(parent)
+        super().__init__(COLUMNS, parent)
         self._bridge = bridge
         self._filter = socket_filter
         self._topology: Topology = bridge.topology
@@ -158,16 +159,8 @@ class SocketTableModel(QAbstractTableModel):
 
     # --- Qt -------------------------------------------------------------------------
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
-        if role == _DISPLAY and orientation == Qt.Orientation.Horizontal:
-            return COLUMNS[section] if 0 <= section < len(COLUMNS) else None
-        return None
+    def row_count(self) -> int:
+        return len(self._rows)
 
     def data(self, index: Index, role: int = _DISPLAY) -> Any:
         if not index.isValid():
