@@ -34,9 +34,10 @@ from tests.peers.launch import NodePeer, node_available
 from tests.qt.screens import ARTIFACTS
 from tests.qt.waiting import until
 
-pytestmark = [pytest.mark.node, pytest.mark.network]
+# Locust's master and workers start slowly on a busy machine: generous failure timeouts.
+pytestmark = [pytest.mark.node, pytest.mark.network, pytest.mark.timeout(900)]
 
-TIMEOUT = 90.0
+TIMEOUT = 240.0
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -167,7 +168,6 @@ def test_a_wrong_field_is_said_under_the_form_and_nothing_starts(qtbot: QtBot) -
 
 
 @pytest.mark.skipif(not hasattr(os, "pidfd_open"), reason="needs Linux pidfds")
-@pytest.mark.timeout(600)  # the child waits up to 240 s for Locust on a busy machine
 def test_the_app_killed_with_sigkill_takes_its_load_run_along(peer: NodePeer) -> None:
     app = subprocess.Popen(
         [sys.executable, "-m", "tests.qt.load_app", peer.url],
