@@ -22,6 +22,7 @@ from PySide6.QtCore import QObject, Signal
 from sio_monitor.domain import actions as act
 from sio_monitor.domain.actions import Action, ActionError, ActionTracker, ActionType
 from sio_monitor.domain.events import DomainEvent
+from sio_monitor.net.task_keeper import TaskKeeper
 from sio_monitor.qt.session import MonitorSession
 from sio_monitor.qt.timers import coalescing_timer
 
@@ -47,7 +48,7 @@ class ActionRunner(QObject):
         self.tracker = ActionTracker(admin_namespace=session.bridge.admin_namespace)
         #: The monitor's own "send nothing" switch, on top of what the server allows.
         self.read_only = False
-        self._tasks: set[asyncio.Future[None]] = set()
+        self._tasks = TaskKeeper("Action", logger=log)
         self._failed: dict[int, act.PendingAction] = {}  # commands that never left: no result
         self._expiry = coalescing_timer(self, None, self.check_deadlines)
         session.bridge.events_applied.connect(self.observe_events)
@@ -83,10 +84,7 @@ class ActionRunner(QObject):
         except ActionError as error:
             self.status_message.emit(str(error))
             return None
-        task = asyncio.ensure_future(self._send(action, pending))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        return task
+        return self._tasks.spawn(self._send(action, pending))
 
     async def _send(self, action: Action, pending: act.PendingAction) -> Exception | None:
         try:

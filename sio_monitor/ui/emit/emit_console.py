@@ -29,6 +29,7 @@ from sio_monitor.domain.emit.emit_service import SENDING, EmitService, Sending
 from sio_monitor.domain.emit.probe_events import ProbeStateChanged
 from sio_monitor.domain.emit.probe_settings import ProbeSettings
 from sio_monitor.domain.settings import ConnectionSettings, SettingsError
+from sio_monitor.net.task_keeper import TaskKeeper
 from sio_monitor.qt.action_runner import ActionRunner
 from sio_monitor.qt.models.emit_log_model import ACK, ADMIN, EmitLogModel, make_entry
 from sio_monitor.qt.probe_session import ProbeSession
@@ -66,7 +67,7 @@ class EmitConsole(QWidget):
         self.runner = runner
         self.service = EmitService(probe, runner)
         self.history = self.service.history
-        self._tasks: set[asyncio.Future[Any]] = set()
+        self._tasks = TaskKeeper("Emit console", on_error=self._task_failed, logger=log)
 
         self.connection = ProbeConnectionPanel(self)
         self.form = EmitForm(self)
@@ -185,7 +186,9 @@ class EmitConsole(QWidget):
             self.form.set_request(request)
             if self.send():
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(asyncio.gather(*self._tasks), request.ack_timeout)
+                    await asyncio.wait_for(
+                        asyncio.gather(*self._tasks.pending), request.ack_timeout
+                    )
         self.probe.flush()
         self.listen.select_latest(ACK)
 
@@ -234,13 +237,7 @@ class EmitConsole(QWidget):
         self._refresh_names()
 
     def _spawn(self, coroutine: Coroutine[Any, Any, Any]) -> None:
-        task = asyncio.ensure_future(coroutine)
-        self._tasks.add(task)
-        task.add_done_callback(self._done)
+        self._tasks.spawn(coroutine)
 
-    def _done(self, task: asyncio.Future[Any]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            exc = task.exception()
-            log.error("emit console task failed: %s", exc, exc_info=exc)
-            self.status_message.emit(f"Unexpected error in the emit console: {exc}")
+    def _task_failed(self, error: BaseException) -> None:
+        self.status_message.emit(f"Unexpected error in the emit console: {error}")
