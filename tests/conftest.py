@@ -1,16 +1,47 @@
-"""Test-wide settings: Qt renders offscreen, and remembered settings go to a scratch folder.
+"""Test-wide settings and the one asyncio loop fixture.
 
-The scratch configuration, data and state folders keep the suite from reading
-or overwriting the window layout, recordings and logs of a developer's own
-copy of the app.
+Qt renders offscreen, and remembered settings go to a scratch folder: the
+scratch configuration, data and state folders keep the suite from reading or
+overwriting the window layout, recordings and logs of a developer's own copy
+of the app.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication
+
+    from sio_monitor.qt.loop import BatchedQEventLoop
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="sio-monitor-tests-")
 os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="sio-monitor-tests-data-")  # recordings
 os.environ["XDG_STATE_HOME"] = tempfile.mkdtemp(prefix="sio-monitor-tests-state-")  # logs
+
+
+@pytest.fixture
+def app_loop(qapp: QApplication) -> Iterator[BatchedQEventLoop]:
+    """A fresh instance of the app's own asyncio loop inside Qt, closed afterwards.
+
+    pytest-qt provides the QApplication but does not drive asyncio. Qt is
+    imported here, not above, so tests that never ask for the loop never load it.
+    """
+    import asyncio
+
+    from sio_monitor.qt.loop import new_event_loop
+
+    loop = new_event_loop(qapp)
+    asyncio.set_event_loop(loop)
+    try:
+        yield loop
+    finally:
+        if not loop.is_closed():
+            loop.close()
+        asyncio.set_event_loop(None)

@@ -53,7 +53,6 @@ from sio_monitor.qt.models.topology_model import MAX_ROOM_ROWS
 from sio_monitor.qt.recorder import Recorder
 from sio_monitor.store.recording_reader import Recording
 from sio_monitor.ui.shell.workspace import Workspace
-from tests.qt.conftest import app_loop  # noqa: F401
 from tests.qt.screens import save_screenshot
 from tests.qt.waiting import until
 
@@ -387,7 +386,7 @@ def deep_json_size(levels: int = DEEP_LEVELS) -> int:
 
 
 def test_a_10_mb_argument_is_shown_cut_with_its_size_and_recorded_whole(
-    app_loop: BatchedQEventLoop,  # noqa: F811
+    app_loop: BatchedQEventLoop,
     tmp_path: Path,
 ) -> None:
     async def body(monitor: Monitor) -> None:
@@ -411,7 +410,7 @@ def test_a_10_mb_argument_is_shown_cut_with_its_size_and_recorded_whole(
 
 
 def test_10000_levels_of_nesting_are_shown_cut_with_their_size_and_recorded_whole(
-    app_loop: BatchedQEventLoop,  # noqa: F811
+    app_loop: BatchedQEventLoop,
     tmp_path: Path,
 ) -> None:
     async def body(monitor: Monitor) -> None:
@@ -432,7 +431,7 @@ def test_10000_levels_of_nesting_are_shown_cut_with_their_size_and_recorded_whol
 
 
 def test_a_1_mb_event_name_is_shown_cut_with_its_size_in_the_log_and_the_charts(
-    app_loop: BatchedQEventLoop,  # noqa: F811
+    app_loop: BatchedQEventLoop,
     tmp_path: Path,
 ) -> None:
     name = long_name()
@@ -477,7 +476,7 @@ def test_a_1_mb_event_name_is_shown_cut_with_its_size_in_the_log_and_the_charts(
 
 
 def test_a_socket_in_100000_rooms_shows_its_room_count_and_every_join_is_recorded(
-    app_loop: BatchedQEventLoop,  # noqa: F811
+    app_loop: BatchedQEventLoop,
     tmp_path: Path,
 ) -> None:
     sids: list[str] = []
@@ -526,7 +525,7 @@ def test_a_socket_in_100000_rooms_shows_its_room_count_and_every_join_is_recorde
 
 
 def test_the_probe_hears_a_10_mb_and_a_10000_deep_event_shown_cut_and_recorded_whole(
-    app_loop: BatchedQEventLoop,  # noqa: F811
+    app_loop: BatchedQEventLoop,
     tmp_path: Path,
 ) -> None:
     async def body(monitor: Monitor) -> None:

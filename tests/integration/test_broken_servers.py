@@ -29,7 +29,6 @@ from sio_monitor.ui.connection.reconnect_banner import ReconnectBanner, with_ban
 from sio_monitor.ui.overview.overview import CLOCK_COLUMN, OverviewPanel
 from tests.integration.broken_server import BrokenServer
 from tests.peers.launch import fetch_truth
-from tests.qt.conftest import app_loop  # noqa: F401
 from tests.qt.screens import save_screenshot
 from tests.qt.waiting import until
 
@@ -99,7 +98,7 @@ def server_row(overview: OverviewPanel) -> list[str]:
 
 
 def test_a_server_killed_mid_stream_keeps_its_last_figures_greyed_and_is_retried(
-    app_loop: BatchedQEventLoop,  # noqa: F811
+    app_loop: BatchedQEventLoop,
 ) -> None:
     async def main() -> None:
         watch = Watch()
@@ -142,7 +141,7 @@ def test_a_server_killed_mid_stream_keeps_its_last_figures_greyed_and_is_retried
 
 
 def test_a_frozen_server_is_found_out_by_its_missing_pings_and_said_to_have_stopped_answering(
-    app_loop: BatchedQEventLoop,  # noqa: F811
+    app_loop: BatchedQEventLoop,
 ) -> None:
     async def main() -> None:
         watch = Watch()
@@ -174,7 +173,7 @@ def test_a_frozen_server_is_found_out_by_its_missing_pings_and_said_to_have_stop
 
 
 def test_a_restarted_server_shows_its_new_sockets_and_no_ghost_of_the_old_ones(
-    app_loop: BatchedQEventLoop,  # noqa: F811
+    app_loop: BatchedQEventLoop,
 ) -> None:
     async def main() -> None:
         watch = Watch()
@@ -202,7 +201,7 @@ def test_a_restarted_server_shows_its_new_sockets_and_no_ghost_of_the_old_ones(
 
 
 def test_a_server_clock_hours_ahead_is_said_and_every_time_shown_is_this_computers(
-    app_loop: BatchedQEventLoop,  # noqa: F811
+    app_loop: BatchedQEventLoop,
 ) -> None:
     async def main() -> None:
         watch = Watch()

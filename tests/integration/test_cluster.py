@@ -39,7 +39,6 @@ from tests.integration.cluster_node import ClusterNode
 from tests.integration.redis_server import RedisServer, redis_server  # noqa: F401
 from tests.integration.test_admin_client import Recorder
 from tests.peers.launch import NodePeer, fetch_truth, node_available
-from tests.qt.conftest import app_loop  # noqa: F401
 from tests.qt.screens import save_screenshot
 from tests.qt.waiting import until
 
@@ -174,7 +173,7 @@ def python_cluster(redis_url: str) -> contextlib.AbstractAsyncContextManager[Any
 
 
 def test_python_cluster_node_dies_and_comes_back(
-    app_loop: BatchedQEventLoop,  # noqa: F811
+    app_loop: BatchedQEventLoop,
     redis_server: RedisServer,  # noqa: F811
 ) -> None:
     async def main() -> None:
@@ -291,7 +290,7 @@ class CuttableProxy:
 
 
 def test_reconnect_rebuilds_the_cluster_picture_without_ghosts(
-    app_loop: BatchedQEventLoop,  # noqa: F811
+    app_loop: BatchedQEventLoop,
     redis_server: RedisServer,  # noqa: F811
 ) -> None:
     async def main() -> None:
@@ -384,7 +383,7 @@ def node_cluster_peer(redis_url: str, index: int, port: int = 0) -> NodePeer:
 
 @pytest.mark.node
 def test_node_cluster_node_dies_and_comes_back(
-    app_loop: BatchedQEventLoop,  # noqa: F811
+    app_loop: BatchedQEventLoop,
     redis_server: RedisServer,  # noqa: F811
 ) -> None:
     reason = node_available()

@@ -23,7 +23,6 @@ from sio_monitor.qt.session import MonitorSession
 from sio_monitor.ui.shell.main_window import MainWindow
 from tests.integration.broken_server import HOSTILE_ROOMS_ID, REPO, BrokenServer
 from tests.peers.launch import fetch_truth
-from tests.qt.conftest import app_loop  # noqa: F401
 from tests.qt.screens import save_screenshot
 from tests.qt.waiting import until
 
@@ -120,7 +119,7 @@ def test_watch_json_names_the_dropped_parts(hostile_server: BrokenServer) -> Non
 
 def test_the_window_shows_the_valid_sockets_and_says_what_it_dropped(
     hostile_server: BrokenServer,
-    app_loop: BatchedQEventLoop,  # noqa: F811
+    app_loop: BatchedQEventLoop,
 ) -> None:
     async def main() -> None:
         truth = set((await fetch_truth(hostile_server.url))["sockets"])

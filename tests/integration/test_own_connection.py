@@ -26,7 +26,6 @@ from sio_monitor.terminal.watch import run_watch
 from sio_monitor.ui.overview.overview import OverviewPanel
 from tests.integration.broken_server import BrokenServer
 from tests.peers.launch import fetch_truth
-from tests.qt.conftest import app_loop  # noqa: F401
 from tests.qt.waiting import until
 from tests.support.fixtures import require
 from tests.support.node_admin import node_admin, node_admin_missing
@@ -96,7 +95,7 @@ async def watch_count(url: str) -> int:
 @pytest.mark.parametrize("flavour", FLAVOURS)
 def test_the_overview_watch_and_the_server_count_the_same_clients(
     flavour: str,
-    app_loop: BatchedQEventLoop,  # noqa: F811
+    app_loop: BatchedQEventLoop,
 ) -> None:
     async def main(url: str, bring: bool) -> None:
         async with crowd(url, bring):

@@ -24,7 +24,6 @@ from sio_monitor.qt.session import MonitorSession
 from sio_monitor.terminal.watch import run_watch
 from sio_monitor.ui.overview.overview import OverviewPanel
 from tests.peers.launch import fetch_truth
-from tests.qt.conftest import app_loop  # noqa: F401
 from tests.qt.screens import save_screenshot
 from tests.qt.waiting import until
 from tests.support.fixtures import sync_server  # noqa: F401
@@ -38,7 +37,7 @@ INTERVAL = 2.0
 
 def test_racing_stats_keep_the_interval_and_the_server_healthy(
     sync_server: SyncServer,  # noqa: F811
-    app_loop: BatchedQEventLoop,  # noqa: F811
+    app_loop: BatchedQEventLoop,
 ) -> None:
     async def main() -> None:
         session = MonitorSession()

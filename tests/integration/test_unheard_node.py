@@ -21,7 +21,6 @@ from sio_monitor.qt.loop import BatchedQEventLoop
 from sio_monitor.qt.session import MonitorSession
 from sio_monitor.ui.overview.overview import OverviewPanel
 from tests.peers.launch import fetch_truth
-from tests.qt.conftest import app_loop  # noqa: F401
 from tests.qt.screens import save_screenshot
 from tests.qt.waiting import until
 from tests.support.fixtures import node_cluster  # noqa: F401
@@ -43,7 +42,7 @@ async def cluster_sockets(url: str) -> set[str]:
 
 def test_a_worker_never_heard_from_is_judged_when_it_dies(
     node_cluster: NodeCluster,  # noqa: F811
-    app_loop: BatchedQEventLoop,  # noqa: F811
+    app_loop: BatchedQEventLoop,
 ) -> None:
     async def main() -> None:
         session = MonitorSession()

@@ -7,13 +7,12 @@ from pathlib import Path
 
 from sio_monitor.app import Application, GuiOptions
 from sio_monitor.qt.loop import BatchedQEventLoop
-from tests.qt.conftest import app_loop  # noqa: F401
 from tests.qt.test_replay import session_events, write_recording
 from tests.qt.waiting import until
 
 
 def test_a_recording_opened_at_start_replays_in_the_only_tab(
-    app_loop: BatchedQEventLoop,  # noqa: F811
+    app_loop: BatchedQEventLoop,
     tmp_path: Path,
 ) -> None:
     path = write_recording(tmp_path / "start.sio-recording", session_events())
