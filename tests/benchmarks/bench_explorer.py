@@ -57,7 +57,7 @@ PROBE_MS = 10
 FEED_MS = 5  # how often the simulated network hands events to the bridge
 
 
-def socket(n: int, at: float) -> SocketInfo:
+def socket(n: int, at: float, rooms: tuple[str, ...] = ROOMS) -> SocketInfo:
     """A python-flavour socket with full headers, as bench_topology's payloads decode to."""
     sid = f"sock{n:016d}"
     return SocketInfo(
@@ -66,7 +66,7 @@ def socket(n: int, at: float) -> SocketInfo:
         nsp=NAMESPACES[n % len(NAMESPACES)],
         transport="websocket",
         data={"user": f"user-{n}", "plan": ("free", "pro", "team")[n % 3]},
-        rooms=(sid, ROOMS[n % len(ROOMS)]),
+        rooms=(sid, rooms[n % len(rooms)]),
         handshake=Handshake(
             address=f"10.{n // 65536 % 256}.{n // 256 % 256}.{n % 256}",
             headers={
@@ -85,8 +85,10 @@ def socket(n: int, at: float) -> SocketInfo:
     )
 
 
-def snapshot(count: int) -> AllSocketsReceived:
-    return AllSocketsReceived(tuple(socket(n, START + n * 1e-3) for n in range(count)), START)
+def snapshot(count: int, rooms: tuple[str, ...] = ROOMS) -> AllSocketsReceived:
+    """``count`` sockets spread over ``rooms`` (bench_targets uses 1,000 rooms)."""
+    sockets = tuple(socket(n, START + n * 1e-3, rooms) for n in range(count))
+    return AllSocketsReceived(sockets, START)
 
 
 def quiet_platform_notes(kind: QtMsgType, context: QMessageLogContext, message: str) -> None:
