@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import shutil
 import ssl
 import subprocess
@@ -28,6 +27,7 @@ import socketio
 from aiohttp import web
 
 from tests.peers.launch import NODE_MODULES, PEERS_DIR, NodePeer, node_available
+from tests.support.skips import require
 
 NAMESPACES = ("/", "/chat")
 PROBE_HEADER = "X-Probe-Token"
@@ -168,11 +168,7 @@ def require_node(*packages: str) -> None:
     missing = [name for name in packages if not (NODE_MODULES / name).is_dir()]
     if reason is None and missing:
         reason = f"the npm package {missing[0]} is missing: run `npm ci` in {PEERS_DIR}"
-    if reason is None:
-        return
-    if os.environ.get("CI") == "true":
-        pytest.fail(reason)
-    pytest.skip(reason)
+    require(reason)
 
 
 @contextlib.contextmanager

@@ -20,8 +20,6 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 PROMETHEUS = "/usr/bin/prometheus"
 PROMTOOL = "/usr/bin/promtool"
 STARTUP_TIMEOUT = 30.0
@@ -37,15 +35,6 @@ def prometheus_missing() -> str | None:
         if not os.access(binary, os.X_OK):
             return f"{name} is not installed: install Debian's prometheus package"
     return None
-
-
-def require_prometheus() -> None:
-    """Skip with what to install where Prometheus is missing; under CI fail instead."""
-    reason = prometheus_missing()
-    if reason is not None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
 
 
 def promtool() -> str:

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.skips import require
+
 REDIS_SERVER = "/usr/bin/redis-server"
 STARTUP_TIMEOUT = 10.0
 STOP_TIMEOUT = 5.0
@@ -124,10 +126,6 @@ def redis_server() -> Iterator[RedisServer]:
 
     Under CI (``CI=true``) a missing Redis is a failure instead: CI installs it.
     """
-    reason = redis_missing()
-    if reason is not None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
+    require(redis_missing())
     with RedisServer() as server:
         yield server

@@ -25,6 +25,7 @@ from sio_monitor.domain.settings import ConnectionSettings
 from sio_monitor.net.admin import AdminClient
 from sio_monitor.net.demo import DemoServer
 from tests.peers.launch import NodePeer, node_available
+from tests.support.skips import require
 
 pytestmark = pytest.mark.network
 
@@ -80,13 +81,7 @@ async def python_server(**options: object) -> AsyncIterator[DemoServer]:
 
 
 def node_peer(*args: str) -> NodePeer:
-    reason = node_available()
-    if reason:
-        import os
-
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
+    require(node_available())
     return NodePeer("admin_server.js", *args)
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -41,6 +40,7 @@ from tests.integration.test_admin_client import Recorder
 from tests.peers.launch import NodePeer, fetch_truth, node_available
 from tests.qt.screens import save_screenshot
 from tests.qt.waiting import until
+from tests.support.skips import require
 
 pytestmark = pytest.mark.network
 
@@ -386,11 +386,7 @@ def test_node_cluster_node_dies_and_comes_back(
     app_loop: BatchedQEventLoop,
     redis_server: RedisServer,  # noqa: F811
 ) -> None:
-    reason = node_available()
-    if reason:
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
+    require(node_available())
 
     async def main() -> None:
         start = lambda i: node_cluster_peer(redis_server.url, i).start()  # noqa: E731

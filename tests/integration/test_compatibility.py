@@ -25,7 +25,7 @@ import socketio
 from tests.integration.probe_servers import node_probe_server
 from tests.support.asgi_server import AsgiServer
 from tests.support.compat_servers import node_compat_missing, node_compat_server
-from tests.support.fixtures import require
+from tests.support.skips import require
 
 pytestmark = pytest.mark.network
 

@@ -24,9 +24,9 @@ import pytest
 import socketio
 
 from sio_monitor.net.demo import DemoServer
-from tests.integration.prometheus_server import PrometheusServer, require_prometheus
-from tests.integration.test_snapshot_watch import require_node
-from tests.peers.launch import NodePeer, fetch_truth
+from tests.integration.prometheus_server import PrometheusServer, prometheus_missing
+from tests.peers.launch import NodePeer, fetch_truth, node_available
+from tests.support.skips import require
 from tests.unit.test_metrics_packaging import dashboard_queries
 
 pytestmark = pytest.mark.network
@@ -66,7 +66,7 @@ async def serving(flavour: str) -> AsyncIterator[Served]:
         finally:
             await server.stop()
         return
-    require_node()
+    require(node_available())
     with NodePeer("admin_server.js") as peer:
 
         async def node_sockets(nsp: str) -> int:
@@ -136,7 +136,7 @@ async def connect(url: str, nsp: str) -> socketio.AsyncClient:
 
 @pytest.mark.parametrize("flavour", ["python", pytest.param("node", marks=pytest.mark.node)])
 def test_prometheus_scrapes_the_servers_truth(flavour: str) -> None:
-    require_prometheus()
+    require(prometheus_missing())
 
     async def main() -> None:
         async with serving(flavour) as served:

@@ -28,6 +28,7 @@ from sio_monitor.domain.load.figures import ACK, CONNECT, LoadFigures, Snapshot
 from sio_monitor.domain.load.plan import LoadPlan
 from sio_monitor.load.runner import LoadRun, process_group
 from tests.peers.launch import NodePeer, node_available
+from tests.support.skips import require
 
 # Locust's master and workers start slowly on a busy machine: generous failure timeouts.
 pytestmark = [pytest.mark.node, pytest.mark.network, pytest.mark.timeout(900)]
@@ -39,12 +40,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(autouse=True, scope="module")
 def _require_node() -> None:
-    reason = node_available()
-    if reason is None:
-        return
-    if os.environ.get("CI") == "true":
-        pytest.fail(reason)
-    pytest.skip(reason)
+    require(node_available())
 
 
 @pytest.fixture

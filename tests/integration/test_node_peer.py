@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -12,6 +11,7 @@ import pytest
 import socketio
 
 from tests.peers.launch import NodePeer, fetch_truth, node_available
+from tests.support.skips import require
 
 pytestmark = [pytest.mark.node, pytest.mark.network]
 
@@ -23,12 +23,7 @@ USER, PASSWORD = "admin", "s3cret"
 @pytest.fixture(autouse=True, scope="module")
 def _require_node() -> None:
     """Skip without Node locally, but fail on CI, where a skip would hide lost coverage."""
-    reason = node_available()
-    if reason is None:
-        return
-    if os.environ.get("CI") == "true":
-        pytest.fail(reason)
-    pytest.skip(reason)
+    require(node_available())
 
 
 @pytest.fixture(scope="module")

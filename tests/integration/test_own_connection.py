@@ -27,8 +27,8 @@ from sio_monitor.ui.overview.overview import OverviewPanel
 from tests.integration.broken_server import BrokenServer
 from tests.peers.launch import fetch_truth
 from tests.qt.waiting import until
-from tests.support.fixtures import require
 from tests.support.node_admin import node_admin, node_admin_missing
+from tests.support.skips import require
 
 pytestmark = pytest.mark.network
 

@@ -21,8 +21,8 @@ from sio_monitor.net.probe import ProbeClient
 from sio_monitor.terminal.snapshot import take_snapshot
 from tests.integration.test_compatibility import CLIENTS, crowd, document_view, truth
 from tests.support.compat_servers import node_compat_missing, node_compat_server
-from tests.support.fixtures import require
 from tests.support.nginx import PREFIX, Nginx, nginx_missing
+from tests.support.skips import require
 
 pytestmark = [pytest.mark.network, pytest.mark.node]
 

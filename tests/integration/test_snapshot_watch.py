@@ -36,6 +36,7 @@ from sio_monitor.terminal.snapshot import run_snapshot, take_snapshot
 from sio_monitor.terminal.watch import run_watch
 from tests.integration.test_admin_client import free_port
 from tests.peers.launch import NodePeer, fetch_truth, node_available
+from tests.support.skips import require
 
 pytestmark = pytest.mark.network
 
@@ -104,14 +105,6 @@ def document_view(document: dict[str, Any]) -> View:
                 "rooms": {room["name"]: room["sockets"] for room in nsp["rooms"]},
             }
     return view
-
-
-def require_node() -> None:
-    reason = node_available()
-    if reason:
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
 
 
 @contextlib.asynccontextmanager
@@ -300,7 +293,7 @@ async def snapshot_through_the_cli(served: Served) -> tuple[int, str, str]:
 @pytest.mark.parametrize("flavour", FLAVOURS)
 def test_snapshot_equals_the_servers_truth_through_churn_and_actions(flavour: str) -> None:
     if flavour == "node":
-        require_node()
+        require(node_available())
 
     async def main() -> None:
         async with serving(flavour) as served:
@@ -503,7 +496,7 @@ def test_watch_counts_the_malformed_payloads_it_drops() -> None:
 @pytest.mark.parametrize("flavour", FLAVOURS)
 def test_wrong_credentials_exit_2_with_the_sentence(flavour: str) -> None:
     if flavour == "node":
-        require_node()
+        require(node_available())
 
     async def main() -> tuple[int, str]:
         async with serving(flavour, password="right") as served:
@@ -542,7 +535,7 @@ def test_the_command_line_says_why_and_exits_3() -> None:
 @pytest.mark.parametrize("variant", ["production", "read-only"])
 def test_production_and_read_only_servers(flavour: str, variant: str) -> None:
     if flavour == "node":
-        require_node()
+        require(node_available())
     mode = "production" if variant == "production" else "development"
 
     async def main() -> tuple[dict[str, Any], View]:

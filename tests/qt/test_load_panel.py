@@ -33,6 +33,7 @@ from sio_monitor.ui.load.load_panel import LoadPanel
 from tests.peers.launch import NodePeer, node_available
 from tests.qt.screens import ARTIFACTS
 from tests.qt.waiting import until
+from tests.support.skips import require
 
 # Locust's master and workers start slowly on a busy machine: generous failure timeouts.
 pytestmark = [pytest.mark.node, pytest.mark.network, pytest.mark.timeout(900)]
@@ -43,11 +44,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 def peer() -> Iterator[NodePeer]:
-    reason = node_available()
-    if reason is not None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
+    require(node_available())
     with NodePeer("admin_server.js") as server:
         yield server
 

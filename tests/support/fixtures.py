@@ -2,12 +2,11 @@
 
 Each yields a started server and kills it after the test. A missing runtime
 (Node, Redis) skips with what to install, except under CI (``CI=true``), where
-it fails (:func:`require`).
+it fails (:func:`tests.support.skips.require`).
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import pytest
@@ -16,16 +15,8 @@ from tests.integration.redis_server import RedisServer, redis_missing
 from tests.peers.launch import NodePeer
 from tests.support.node_admin import node_admin, node_admin_missing
 from tests.support.node_cluster import NodeCluster, cluster_missing
+from tests.support.skips import require
 from tests.support.sync_server import SyncServer
-
-
-def require(reason: str | None) -> None:
-    """Skip locally, saying what to install, when ``reason`` is set; fail under CI."""
-    if reason is None:
-        return
-    if os.environ.get("CI") == "true":
-        pytest.fail(reason)
-    pytest.skip(reason)
 
 
 @pytest.fixture(params=["development", "production"])

@@ -18,7 +18,8 @@ import pytest
 
 from sio_monitor.terminal.exporter import listen_address
 from sio_monitor.terminal.exporter_metrics import COUNTERS, GAUGES
-from tests.integration.prometheus_server import promtool, require_prometheus
+from tests.integration.prometheus_server import prometheus_missing, promtool
+from tests.support.skips import require
 
 ROOT = Path(__file__).resolve().parents[2]
 DASHBOARD = ROOT / "packaging" / "grafana" / "sio-monitor-dashboard.json"
@@ -61,7 +62,7 @@ def test_every_dashboard_query_names_a_metric_the_exporter_serves() -> None:
 
 
 def test_the_alert_rules_pass_promtool_check() -> None:
-    require_prometheus()
+    require(prometheus_missing())
     result = subprocess.run(
         [promtool(), "check", "rules", str(RULES)], capture_output=True, text=True, check=False
     )
@@ -126,7 +127,7 @@ tests:
 
 
 def test_the_alert_rules_fire_on_the_series_they_watch(tmp_path: Path) -> None:
-    require_prometheus()
+    require(prometheus_missing())
     tests = tmp_path / "alerts_test.yml"
     tests.write_text(UNIT_TESTS.format(rules=json.dumps(str(RULES))))
     result = subprocess.run(
