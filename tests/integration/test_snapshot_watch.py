@@ -36,6 +36,7 @@ from sio_monitor.terminal.snapshot import run_snapshot, take_snapshot
 from sio_monitor.terminal.watch import run_watch
 from tests.integration.test_admin_client import free_port
 from tests.peers.launch import NodePeer, fetch_truth, node_available
+from tests.support import events as build
 from tests.support.skips import require
 
 pytestmark = pytest.mark.network
@@ -569,8 +570,9 @@ def test_a_partial_cluster_picture_is_flagged() -> None:
     info = ev.SocketInfo(id="s1", client_id="c1", nsp="/", rooms=("s1",))
 
     def stats(server: str, count: int) -> ev.ServerStatsReceived:
-        names = (ev.NamespaceCount("/", count),)
-        return ev.ServerStatsReceived(server, server, 1, 5.0, count, 0, names, (), now)
+        return build.stats(
+            server, now, hostname=server, uptime=5.0, clients=count, counts={"/": count}
+        )
 
     topology = Topology()
     topology.apply(

@@ -16,6 +16,7 @@ from sio_monitor.domain.actions import (
     Target,
 )
 from sio_monitor.domain.topology.topology import Topology
+from tests.support import events as build
 
 T0 = 1_795_311_600.0
 ACTIONS = {"EMIT", "JOIN", "LEAVE", "DISCONNECT", "MJOIN", "MLEAVE", "MDISCONNECT"}
@@ -24,13 +25,12 @@ PROD = frozenset({"AGGREGATED_EVENTS", *ACTIONS})
 
 
 def socket(sid: str, nsp: str = "/chat", *rooms: str) -> ev.SocketConnected:
-    info = ev.SocketInfo(id=sid, client_id=f"c-{sid}", nsp=nsp, rooms=(sid, *rooms))
-    return ev.SocketConnected(info, T0)
+    return ev.SocketConnected(build.info(sid, nsp, rooms, at=None), T0)
 
 
 def stats(**counts: int) -> ev.ServerStatsReceived:
-    names = tuple(ev.NamespaceCount(f"/{n}" if n != "root" else "/", c) for n, c in counts.items())
-    return ev.ServerStatsReceived("s1", "host", 1, 1.0, 0, 0, names, (), T0)
+    names = {f"/{n}" if n != "root" else "/": c for n, c in counts.items()}
+    return build.stats("s1", T0, counts=names)
 
 
 def chat_room(features: frozenset[str] = DEV) -> Topology:

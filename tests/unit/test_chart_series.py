@@ -37,6 +37,7 @@ from sio_monitor.domain.throughput.disconnect_reasons import (
 from sio_monitor.domain.throughput.rates import SOCKET_DISCONNECTION, Rates
 from sio_monitor.domain.topology.topology import Topology
 from sio_monitor.store.export import HEADER, ExportSeries, safe_text, write_series_csv
+from tests.support import events as build
 
 T0 = 1_795_311_600
 
@@ -119,8 +120,7 @@ def test_exact_figures_for_the_readout() -> None:
 
 
 def stats(server: str, clients: int, spread: dict[str, int], at: float) -> ev.ServerStatsReceived:
-    namespaces = tuple(ev.NamespaceCount(n, c) for n, c in spread.items())
-    return ev.ServerStatsReceived(server, "h", 1, 1.0, clients, 0, namespaces, (), at)
+    return build.stats(server, at, hostname="h", clients=clients, counts=spread)
 
 
 def test_topology_counts_sum_servers_and_hide_the_admin_namespace() -> None:

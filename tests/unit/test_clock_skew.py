@@ -19,6 +19,7 @@ from sio_monitor.domain.topology.clock_skew import (
     skew_sentence,
 )
 from sio_monitor.domain.topology.topology import Topology
+from tests.support import events as build
 
 T0 = 1_795_311_600.0
 AHEAD = 3 * 3600 + 2 * 60 + 7.0  # 3 h 02 min 07 s
@@ -26,16 +27,17 @@ DEV = frozenset({"AGGREGATED_EVENTS", "ALL_EVENTS"})
 
 
 def socket(sid: str, connected_at: float) -> ev.SocketInfo:
-    return ev.SocketInfo(sid, f"c-{sid}", "/", rooms=(sid,), connected_at=connected_at)
+    return build.info(sid, at=connected_at)
 
 
 def stats(
     received: float, *seconds: float, server: str = "web-1", count: int = 1
 ) -> ev.ServerStatsReceived:
     """Stats received at ``received`` whose buckets start at ``seconds`` (server clock)."""
-    buckets = tuple(ev.AggregatedBucket(float(s), "packetsOut", count) for s in seconds)
-    names = (ev.NamespaceCount("/", 1),)
-    return ev.ServerStatsReceived(server, "host", 1, received - T0, 1, 0, names, buckets, received)
+    buckets = build.buckets(*((s, "packetsOut", count) for s in seconds))
+    return build.stats(
+        server, received, uptime=received - T0, clients=1, counts={"/": 1}, aggregated=buckets
+    )
 
 
 class Stream:

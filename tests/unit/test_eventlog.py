@@ -41,6 +41,7 @@ from sio_monitor.domain.events import (
     SocketDisconnected,
     SocketInfo,
 )
+from tests.support import events as build
 
 T0 = 1_800_000_000.0
 
@@ -109,7 +110,7 @@ def test_a_snapshot_reads_rows_that_fell_off_the_ring_afterwards() -> None:
 
 
 def socket(sid: str, nsp: str = "/") -> SocketInfo:
-    return SocketInfo(id=sid, client_id=f"c-{sid}", nsp=nsp, data={"user": "ann"})
+    return build.info(sid, nsp, at=None, data={"user": "ann"})
 
 
 def test_admin_events_become_rows_and_the_monitors_own_namespace_is_left_out() -> None:

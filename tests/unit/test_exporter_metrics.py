@@ -17,6 +17,7 @@ from sio_monitor.terminal import Feed
 from sio_monitor.terminal.exporter import ExporterTarget
 from sio_monitor.terminal.exporter_metrics import COUNTERS, GAUGES, MonitorCollector
 from sio_monitor.terminal.watch import Tally, watch_line
+from tests.support import events as build
 
 NOW = 1_800_000_000.0
 
@@ -24,16 +25,16 @@ NOW = 1_800_000_000.0
 def stats(
     at: float, clients: int = 5, buckets: tuple[ev.AggregatedBucket, ...] = ()
 ) -> ev.ServerStatsReceived:
-    return ev.ServerStatsReceived(
-        server_id="web-1",
+    return build.stats(
+        "web-1",
+        at,
         hostname="web-1",
         pid=7,
         uptime=100.0,
-        clients_count=clients,
-        polling_clients_count=1,
-        namespaces=(ev.NamespaceCount("/", 3), ev.NamespaceCount("/admin", 1)),
+        clients=clients,
+        polling=1,
+        counts={"/": 3, "/admin": 1},
         aggregated=buckets,
-        at=at,
     )
 
 

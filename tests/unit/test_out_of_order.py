@@ -8,18 +8,18 @@ import pytest
 
 from sio_monitor.domain import events as ev
 from sio_monitor.domain.topology.topology import Topology
+from tests.support import events as build
+from tests.support.events import T0
 
-T0 = 1_795_311_600.0
 DEV = frozenset({"AGGREGATED_EVENTS", "ALL_EVENTS"})
 
 
 def info(sid: str, rooms: tuple[str, ...] = (), at: float = T0) -> ev.SocketInfo:
-    return ev.SocketInfo(sid, f"c-{sid}", "/", rooms=(sid, *rooms), connected_at=at)
+    return build.info(sid, "/", rooms, at=at)
 
 
 def stats(at: float, sockets: int, server: str = "web-1") -> ev.ServerStatsReceived:
-    names = (ev.NamespaceCount("/", sockets),)
-    return ev.ServerStatsReceived(server, "host", 1, 10.0, sockets, 0, names, (), at)
+    return build.stats(server, at, uptime=10.0, clients=sockets, counts={"/": sockets})
 
 
 def listening(*sockets: ev.SocketInfo) -> Topology:

@@ -11,21 +11,21 @@ from sio_monitor.domain.throughput.overview_figures import (
 )
 from sio_monitor.domain.throughput.rates import Rates
 from sio_monitor.domain.topology.topology import Topology
+from tests.support import events as build
 
 T0 = 1_800_000_000.0
 
 
 def stats(at: float, clients: int, bytes_in: int) -> ev.ServerStatsReceived:
-    return ev.ServerStatsReceived(
-        server_id="web-1",
+    return build.stats(
+        "web-1",
+        at,
         hostname="web-1",
         pid=7,
         uptime=at - T0 + 100,
-        clients_count=clients,
-        polling_clients_count=0,
-        namespaces=(ev.NamespaceCount("/", clients - 1), ev.NamespaceCount("/admin", 1)),
-        aggregated=(ev.AggregatedBucket(at - 1, "bytesIn", bytes_in),),
-        at=at,
+        clients=clients,
+        counts={"/": clients - 1, "/admin": 1},
+        aggregated=build.buckets((at - 1, "bytesIn", bytes_in)),
     )
 
 

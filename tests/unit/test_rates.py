@@ -14,6 +14,7 @@ from sio_monitor.domain.throughput.rates import (
     Rates,
     Ring,
 )
+from tests.support import events as build
 from tests.unit.sessions import FLAVOURS, decoded
 
 T0 = 1_795_311_600
@@ -22,13 +23,7 @@ T0 = 1_795_311_600
 def stats(
     at: float, *buckets: tuple[float, str, int], server: str = "s1", reason: str | None = None
 ):
-    aggregated = tuple(
-        ev.AggregatedBucket(
-            float(second), kind, count, reason if kind == "rawDisconnection" else None
-        )
-        for second, kind, count in buckets
-    )
-    return ev.ServerStatsReceived(server, "host", 1, 1.0, 0, 0, (), aggregated, at)
+    return build.stats(server, at, aggregated=build.buckets(*buckets, reason=reason))
 
 
 def received(name: str, at: float, nsp: str = "/") -> ev.EventReceived:

@@ -12,6 +12,7 @@ from sio_monitor.domain.topology.servers import (
     ServerRegistry,
     ServerState,
 )
+from tests.support import events as build
 
 T0 = 1_795_311_600.0
 
@@ -19,8 +20,8 @@ T0 = 1_795_311_600.0
 def stats(
     at: float, uptime: float, server: str = "s1", pid: int = 7, **counts: int
 ) -> ev.ServerStatsReceived:
-    names = tuple(ev.NamespaceCount(n.replace("_", "/") or "/", c) for n, c in counts.items())
-    return ev.ServerStatsReceived(server, "host", pid, uptime, 3, 0, names, (), at)
+    names = {n.replace("_", "/") or "/": c for n, c in counts.items()}
+    return build.stats(server, at, pid=pid, uptime=uptime, clients=3, counts=names)
 
 
 def rhythm(server: ServerState, start: float, interval: float, count: int) -> float:

@@ -13,30 +13,24 @@ from sio_monitor.domain.events import ClockTicked, ReconnectScheduled
 from sio_monitor.domain.topology.changes import ChangeSet, KeyChanges
 from sio_monitor.domain.topology.nodes import MAX_PENDING_SOCKETS
 from sio_monitor.domain.topology.topology import Topology
+from tests.support import events as build
+from tests.support.events import T0, info
 from tests.unit.sessions import FLAVOURS, decoded, expected_rooms, load
 
-T0 = 1_795_311_600.0
 DEV = frozenset({"AGGREGATED_EVENTS", "ALL_EVENTS", "JOIN"})
 
 
-def info(sid: str, nsp: str = "/", rooms: tuple[str, ...] = (), client: str = "", **kw: Any):
-    return ev.SocketInfo(
-        id=sid,
-        client_id=client or f"c-{sid}",
-        nsp=nsp,
-        rooms=(sid, *rooms),
-        connected_at=kw.pop("connected_at", T0),
-        **kw,
-    )
-
-
-def connected(sid: str, nsp: str = "/", at: float = T0, **kw: Any) -> ev.SocketConnected:
-    return ev.SocketConnected(info(sid, nsp, **kw), at)
+def connected(
+    sid: str, nsp: str = "/", at: float = T0, connected_at: float = T0, **kw: Any
+) -> ev.SocketConnected:
+    return ev.SocketConnected(info(sid, nsp, at=connected_at, **kw), at)
 
 
 def stats(server: str, at: float, **counts: int) -> ev.ServerStatsReceived:
-    names = tuple(ev.NamespaceCount(name.replace("_", "/") or "/", n) for name, n in counts.items())
-    return ev.ServerStatsReceived(server, "host", 1, 1.0, 0, 0, names, (), at)
+    """``_=3, _chat=1``: 3 sockets in ``/`` and one in ``/chat``."""
+    return build.stats(
+        server, at, counts={n.replace("_", "/") or "/": c for n, c in counts.items()}
+    )
 
 
 def state_of(topology: Topology, nsp: str) -> dict[str, list[str]]:

@@ -10,12 +10,14 @@ from sio_monitor.domain import events as ev
 from sio_monitor.domain.events import ClockTicked
 from sio_monitor.domain.topology.topology import Topology
 from sio_monitor.domain.topology.unheard import MAX_BACKOFF, UnheardSockets
-from tests.unit.test_topology import DEV, T0, info
+from tests.support import events as build
+from tests.support.events import T0, info
+
+DEV = frozenset({"AGGREGATED_EVENTS", "ALL_EVENTS", "JOIN"})
 
 
 def stats(server: str, at: float, uptime: float, count: int) -> ev.ServerStatsReceived:
-    names = (ev.NamespaceCount("/", count),)
-    return ev.ServerStatsReceived(server, "host", 1, uptime, 0, 0, names, (), at)
+    return build.stats(server, at, uptime=uptime, counts={"/": count})
 
 
 def cluster_with_an_unheard_node() -> Topology:
