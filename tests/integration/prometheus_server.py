@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -19,6 +18,8 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 from typing import Any
+
+from tests.support.net import free_port
 
 PROMETHEUS = "/usr/bin/prometheus"
 PROMTOOL = "/usr/bin/promtool"
@@ -39,12 +40,6 @@ def prometheus_missing() -> str | None:
 
 def promtool() -> str:
     return shutil.which("promtool") or PROMTOOL
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _get(url: str) -> tuple[int, bytes]:
@@ -90,7 +85,7 @@ class PrometheusServer:
         }
         (self._dir / "prometheus.yml").write_text(json.dumps(config))  # JSON is YAML
         for _ in range(PORT_ATTEMPTS):
-            self.port = _free_port()
+            self.port = free_port()
             if self._launch():
                 return self
         log = self.log()

@@ -25,49 +25,14 @@ from sio_monitor.domain.settings import ConnectionSettings
 from sio_monitor.net.admin import AdminClient
 from sio_monitor.net.demo import DemoServer
 from tests.peers.launch import NodePeer, node_available
+from tests.support.net import Recorder, free_port
 from tests.support.skips import require
 
 pytestmark = pytest.mark.network
 
 
-class Recorder:
-    """A sink that lets a test await the first event matching a condition."""
-
-    def __init__(self) -> None:
-        self.events: list[DomainEvent] = []
-        self._changed = asyncio.Event()
-
-    def __call__(self, event: DomainEvent) -> None:
-        self.events.append(event)
-        self._changed.set()
-
-    async def wait_for(
-        self, predicate: Callable[[DomainEvent], bool], timeout: float = 10.0
-    ) -> DomainEvent:
-        async def scan() -> DomainEvent:
-            seen = 0
-            while True:
-                for event in self.events[seen:]:
-                    if predicate(event):
-                        return event
-                seen = len(self.events)
-                self._changed.clear()
-                await self._changed.wait()
-
-        return await asyncio.wait_for(scan(), timeout)
-
-    def states(self) -> list[ConnectionState]:
-        return [e.state for e in self.events if isinstance(e, ConnectionChanged)]
-
-
 def state_is(state: ConnectionState) -> Callable[[DomainEvent], bool]:
     return lambda e: isinstance(e, ConnectionChanged) and e.state is state
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @contextlib.asynccontextmanager

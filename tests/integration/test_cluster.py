@@ -36,10 +36,10 @@ from sio_monitor.ui.connection.reconnect_banner import ReconnectBanner
 from sio_monitor.ui.overview.overview import OverviewPanel
 from tests.integration.cluster_node import ClusterNode
 from tests.integration.redis_server import RedisServer, redis_server  # noqa: F401
-from tests.integration.test_admin_client import Recorder
 from tests.peers.launch import NodePeer, fetch_truth, node_available
 from tests.qt.screens import save_screenshot
 from tests.qt.waiting import until
+from tests.support.net import Recorder
 from tests.support.skips import require
 
 pytestmark = pytest.mark.network

@@ -22,7 +22,7 @@ from sio_monitor.domain.emit.emit_args import from_jsonable
 from sio_monitor.domain.settings import SettingsError
 from sio_monitor.terminal.emit import build_parser, settings_from_arguments
 from tests.integration.probe_servers import DENIED, python_probe_server
-from tests.integration.test_admin_client import free_port
+from tests.support.net import free_port
 
 RUN_TIMEOUT = 60.0
 

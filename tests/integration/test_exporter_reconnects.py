@@ -18,7 +18,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from sio_monitor.domain.settings import ConnectionSettings
 from sio_monitor.net.demo import DemoServer
 from sio_monitor.terminal.exporter import Exporter, ExporterTarget
-from tests.integration.test_admin_client import free_port
+from tests.support.net import free_port
 
 pytestmark = pytest.mark.network
 

@@ -39,7 +39,7 @@ from tests.integration.probe_servers import (
     python_probe_server,
     self_signed_certificate,
 )
-from tests.integration.test_admin_client import Recorder, free_port
+from tests.support.net import Recorder, free_port
 
 pytestmark = pytest.mark.network
 

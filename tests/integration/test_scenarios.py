@@ -20,8 +20,8 @@ from sio_monitor.domain.scenario.results import ScenarioResult, Verdict
 from sio_monitor.net.demo import DemoServer
 from sio_monitor.terminal.run import run_scenario
 from tests.integration.probe_servers import node_probe_server, python_probe_server, require_node
-from tests.integration.test_admin_client import free_port
 from tests.peers.launch import NodePeer
+from tests.support.net import free_port
 
 T = TypeVar("T")
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -419,7 +419,7 @@ def test_the_admin_password_comes_from_the_environment_or_the_keyring(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from sio_monitor.store.profiles_store import KeyringSecrets
-    from tests.unit.test_profiles import MemoryKeyring, installed
+    from tests.support.keyrings import MemoryKeyring, installed
 
     text = """\
 name: with admin

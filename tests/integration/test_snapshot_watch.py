@@ -34,9 +34,9 @@ from sio_monitor.terminal import Feed
 from sio_monitor.terminal.render import snapshot_document, snapshot_text, watch_text
 from sio_monitor.terminal.snapshot import run_snapshot, take_snapshot
 from sio_monitor.terminal.watch import run_watch
-from tests.integration.test_admin_client import free_port
 from tests.peers.launch import NodePeer, fetch_truth, node_available
 from tests.support import events as build
+from tests.support.net import free_port
 from tests.support.skips import require
 
 pytestmark = pytest.mark.network

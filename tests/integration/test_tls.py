@@ -35,7 +35,7 @@ from tests.integration.probe_servers import (
     python_probe_server,
     self_signed_certificate,
 )
-from tests.integration.test_admin_client import Recorder
+from tests.support.net import Recorder
 
 pytestmark = pytest.mark.network
 

@@ -31,7 +31,7 @@ from sio_monitor.ui.connection.connect_dialog import ConnectDialog
 from sio_monitor.ui.connection.profiles_dialog import ProfilesDialog
 from tests.qt.screens import save_screenshot
 from tests.qt.waiting import until
-from tests.unit.test_profiles import MemoryKeyring
+from tests.support.keyrings import MemoryKeyring
 
 PASSWORD = "pw-Lk42-demo-admin"
 BEARER = "Bearer hdr-Vb93-authorization"

@@ -7,14 +7,11 @@ one; the machine's own default (the fail backend) stands for "no keyring".
 
 from __future__ import annotations
 
-import contextlib
 import json
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
-import keyring
-import keyring.errors
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -35,50 +32,13 @@ from sio_monitor.domain.profiles import (
 from sio_monitor.domain.sensitive import is_sensitive_name
 from sio_monitor.domain.settings import ConnectionSettings
 from sio_monitor.store.profiles_store import KeyringSecrets, ProfilesError, ProfileStore
+from tests.support.keyrings import MemoryKeyring, installed
 
 PASSWORD = "pw-Zq81-admin"
 BEARER = "Bearer tok-Hx7-header"
 TOKEN = "tok-Pq3-auth"
 QUERY_TOKEN = "tok-Qm5-query"
 SECRETS = (PASSWORD, BEARER, TOKEN, QUERY_TOKEN)
-
-
-class MemoryKeyring(KeyringBackend):
-    """A keyring backend holding entries in a dict.
-
-    Its constructor takes an argument so that keyring's own backend detection,
-    which instantiates every registered class without arguments, never picks it.
-    """
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self, entries: dict[tuple[str, str], str]) -> None:
-        super().__init__()
-        self.entries = entries
-        self.refuse = False
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.entries.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        if self.refuse:
-            raise keyring.errors.PasswordSetError("the keyring is locked")
-        self.entries[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if (service, username) not in self.entries:
-            raise keyring.errors.PasswordDeleteError(username)
-        del self.entries[(service, username)]
-
-
-@contextlib.contextmanager
-def installed(backend: KeyringBackend) -> Iterator[KeyringBackend]:
-    previous = keyring.get_keyring()
-    keyring.set_keyring(backend)
-    try:
-        yield backend
-    finally:
-        keyring.set_keyring(previous)
 
 
 @pytest.fixture
