@@ -26,8 +26,8 @@ import socketio
 from sio_monitor.net.demo import DemoServer
 from tests.integration.prometheus_server import PrometheusServer, prometheus_missing
 from tests.peers.launch import NodePeer, fetch_truth, node_available
+from tests.support.dashboard import dashboard_queries
 from tests.support.skips import require
-from tests.unit.test_metrics_packaging import dashboard_queries
 
 pytestmark = pytest.mark.network
 

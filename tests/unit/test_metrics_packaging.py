@@ -10,41 +10,21 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from sio_monitor.terminal.exporter import listen_address
 from sio_monitor.terminal.exporter_metrics import COUNTERS, GAUGES
 from tests.integration.prometheus_server import prometheus_missing, promtool
+from tests.support.dashboard import DASHBOARD, dashboard_queries
 from tests.support.skips import require
 
 ROOT = Path(__file__).resolve().parents[2]
-DASHBOARD = ROOT / "packaging" / "grafana" / "sio-monitor-dashboard.json"
 RULES = ROOT / "packaging" / "prometheus" / "sio-monitor-alerts.yml"
 UNIT = ROOT / "packaging" / "sio-monitor-exporter.service"
 SERVED = set(GAUGES) | {f"{name}_total" for name in COUNTERS}
 METRIC = re.compile(r"\bsio_[a-z_]+\b")
-
-
-def panels(document: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    for panel in document["panels"]:
-        yield panel
-        yield from panel.get("panels", [])  # a collapsed row holds its panels
-
-
-def dashboard_queries() -> list[tuple[str, str]]:
-    """``(panel title, expression)`` of every query of every panel that is not a row."""
-    document = json.loads(DASHBOARD.read_text())
-    queries = []
-    for panel in panels(document):
-        if panel["type"] == "row":
-            continue
-        assert panel.get("targets"), f"panel {panel['title']!r} has no query"
-        queries += [(panel["title"], target["expr"]) for target in panel["targets"]]
-    return queries
 
 
 def test_every_dashboard_query_names_a_metric_the_exporter_serves() -> None:
