@@ -15,6 +15,7 @@ from contextlib import contextmanager
 import pytest
 
 from sio_monitor.net.engine import MonitorClient
+from tests.support.net import Listener
 
 pytestmark = pytest.mark.network
 
@@ -68,33 +69,6 @@ def server(ticks: int) -> Iterator[tuple[subprocess.Popen[str], str]]:
         os.kill(process.pid, signal.SIGCONT)
         process.kill()
         process.wait(10)
-
-
-class Listener:
-    """Records what a client receives; tests await conditions on it."""
-
-    def __init__(self, client: MonitorClient) -> None:
-        self.events: list[tuple[str, tuple[object, ...]]] = []
-        self.reasons: list[object] = []
-        self.changed = asyncio.Event()
-        client.on("*", self._event)
-        client.on("disconnect", self._disconnect)
-
-    def _event(self, event: str, *args: object) -> None:
-        self.events.append((event, args))
-        self.changed.set()
-
-    def _disconnect(self, reason: object = None) -> None:
-        self.reasons.append(reason)
-        self.changed.set()
-
-    async def until(self, condition: object, timeout: float = 15.0) -> None:
-        async def wait() -> None:
-            while not condition():  # type: ignore[operator]
-                self.changed.clear()
-                await self.changed.wait()
-
-        await asyncio.wait_for(wait(), timeout)
 
 
 def test_every_event_arrives_in_order_and_decodes_as_the_stock_client_decodes() -> None:

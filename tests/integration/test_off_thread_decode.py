@@ -16,7 +16,7 @@ import pytest
 from sio_monitor.net import wire_codec
 from sio_monitor.net.engine import MonitorClient
 from sio_monitor.net.wire_codec import OFF_THREAD_BYTES
-from tests.integration.test_engine import Listener
+from tests.support.net import Listener
 
 pytestmark = pytest.mark.network
 

@@ -1,4 +1,4 @@
-"""Small network helpers for the tests: a free loopback port, and a sink to await events on."""
+"""Small network helpers for the tests: a free loopback port, and sinks to await events on."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import socket
 from collections.abc import Callable
 
 from sio_monitor.domain.events import ConnectionChanged, ConnectionState, DomainEvent
+from sio_monitor.net.engine import MonitorClient
 
 
 def free_port() -> int:
@@ -44,3 +45,30 @@ class Recorder:
 
     def states(self) -> list[ConnectionState]:
         return [e.state for e in self.events if isinstance(e, ConnectionChanged)]
+
+
+class Listener:
+    """Records what a client receives; tests await conditions on it."""
+
+    def __init__(self, client: MonitorClient) -> None:
+        self.events: list[tuple[str, tuple[object, ...]]] = []
+        self.reasons: list[object] = []
+        self.changed = asyncio.Event()
+        client.on("*", self._event)
+        client.on("disconnect", self._disconnect)
+
+    def _event(self, event: str, *args: object) -> None:
+        self.events.append((event, args))
+        self.changed.set()
+
+    def _disconnect(self, reason: object = None) -> None:
+        self.reasons.append(reason)
+        self.changed.set()
+
+    async def until(self, condition: object, timeout: float = 15.0) -> None:
+        async def wait() -> None:
+            while not condition():  # type: ignore[operator]
+                self.changed.clear()
+                await self.changed.wait()
+
+        await asyncio.wait_for(wait(), timeout)
