@@ -14,26 +14,28 @@ import asyncio
 import json
 import os
 import sys
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-import aiohttp
 import pytest
-import socketio
 
 from tests.integration.probe_servers import node_probe_server
 from tests.support.asgi_server import AsgiServer
-from tests.support.compat_servers import node_compat_missing, node_compat_server
+from tests.support.compat_servers import (
+    CLIENTS,
+    crowd,
+    document_view,
+    node_compat_missing,
+    node_compat_server,
+    truth,
+)
 from tests.support.skips import require
 
 pytestmark = pytest.mark.network
 
-CLIENTS = 12
 USER, PASSWORD = "admin", "s3cret-pw"
 RUN_TIMEOUT = 90.0
-
-View = dict[str, dict[str, Any]]
 
 
 @contextmanager
@@ -53,58 +55,6 @@ def python_server(parser: str) -> Iterator[str]:
         yield server.url
     finally:
         server.stop()
-
-
-@asynccontextmanager
-async def crowd(url: str, parser: str, count: int = CLIENTS) -> AsyncIterator[None]:
-    """``count`` ordinary clients of "/", in rooms a/b by turns, connected with ``parser``."""
-    clients = [socketio.AsyncClient(reconnection=False, serializer=parser) for _ in range(count)]
-    try:
-        await asyncio.gather(
-            *(
-                client.connect(
-                    f"{url}?rooms={'a' if i % 2 else 'b'},all",
-                    transports=["websocket"],
-                    wait_timeout=10,
-                )
-                for i, client in enumerate(clients)
-            )
-        )
-        yield
-    finally:
-        await asyncio.gather(*(client.disconnect() for client in clients))
-
-
-async def truth(url: str) -> View:
-    async with aiohttp.ClientSession() as http, http.get(f"{url}/truth") as reply:
-        document = await reply.json()
-    return {
-        name: {
-            "sockets": sorted(state["sockets"]),
-            "rooms": {
-                room: sorted(ids)
-                for room, ids in state["rooms"].items()
-                if room not in state["sockets"]  # a socket's own room is not listed
-            },
-        }
-        for name, state in document["namespaces"].items()
-        if state["sockets"]
-    }
-
-
-def document_view(document: dict[str, Any]) -> View:
-    return {
-        nsp["name"]: {
-            "sockets": sorted(s["id"] for s in nsp["sockets"]),
-            "rooms": {
-                room["name"]: sorted(room["sockets"])
-                for room in nsp["rooms"]
-                if room["name"] not in {s["id"] for s in nsp["sockets"]}
-            },
-        }
-        for nsp in document["namespaces"]
-        if nsp["sockets"]
-    }
 
 
 async def snapshot_cli(url: str, *flags: str, password: str = "") -> tuple[int, str, str]:

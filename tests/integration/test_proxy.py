@@ -19,8 +19,14 @@ from sio_monitor.domain.emit.probe_settings import ProbeSettings
 from sio_monitor.domain.settings import ConnectionSettings
 from sio_monitor.net.probe import ProbeClient
 from sio_monitor.terminal.snapshot import take_snapshot
-from tests.integration.test_compatibility import CLIENTS, crowd, document_view, truth
-from tests.support.compat_servers import node_compat_missing, node_compat_server
+from tests.support.compat_servers import (
+    CLIENTS,
+    crowd,
+    document_view,
+    node_compat_missing,
+    node_compat_server,
+    truth,
+)
 from tests.support.nginx import PREFIX, Nginx, nginx_missing
 from tests.support.skips import require
 

@@ -25,8 +25,8 @@ from sio_monitor.domain import events as ev
 from sio_monitor.domain.topology.topology import Topology
 from sio_monitor.net.demo import DemoServer
 from sio_monitor.store.recording_reader import open_recording
-from tests.integration.test_snapshot_watch import View, python_view
 from tests.support.net import free_port
+from tests.support.views import View, python_view
 
 pytestmark = pytest.mark.network
 

@@ -38,6 +38,7 @@ from tests.peers.launch import NodePeer, fetch_truth, node_available
 from tests.support import events as build
 from tests.support.net import free_port
 from tests.support.skips import require
+from tests.support.views import View, python_view
 
 pytestmark = pytest.mark.network
 
@@ -53,9 +54,6 @@ WATCH_KEYS = {
     "packetsIn", "packetsOut", "connects", "disconnects", "droppedPayloads", "dropped",
 }  # fmt: skip
 
-View = dict[str, dict[str, Any]]  # namespace -> {"sockets": [...], "rooms": {room: [...]}}
-
-
 # --- servers and their truth -----------------------------------------------------------
 
 
@@ -70,18 +68,6 @@ class Served:
     def settings(self, **overrides: Any) -> ConnectionSettings:
         values: dict[str, Any] = {"username": self.username, "password": self.password}
         return ConnectionSettings(self.url, connect_timeout=10.0, **{**values, **overrides})
-
-
-def python_view(server: DemoServer) -> View:
-    view: View = {}
-    for nsp, rooms in server.sio.manager.rooms.items():
-        if nsp == server.admin_namespace or not rooms.get(None):
-            continue
-        view[nsp] = {
-            "sockets": sorted(rooms[None]),
-            "rooms": {room: sorted(ids) for room, ids in rooms.items() if room is not None},
-        }
-    return view
 
 
 async def node_view(url: str) -> View:
