@@ -8,50 +8,17 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from sio_monitor.domain.events import (
-    AggregatedBucket,
     ConfigReceived,
     ConnectionChanged,
     ConnectionState,
-    Handshake,
-    NamespaceCount,
     PayloadRejected,
-    ServerStatsReceived,
     SocketConnected,
-    SocketInfo,
 )
 from sio_monitor.domain.settings import ConnectionSettings
 from sio_monitor.qt.session import MonitorSession
 from sio_monitor.ui.shell.main_window import MainWindow
 from tests.qt.screens import save_screenshot
-
-DEV_FEATURES = frozenset({"ALL_EVENTS", "AGGREGATED_EVENTS", "EMIT", "JOIN", "LEAVE"})
-
-
-def stats(
-    server_id: str, hostname: str, clients: int, counts: dict[str, int]
-) -> ServerStatsReceived:
-    now = time.time()
-    return ServerStatsReceived(
-        server_id=server_id,
-        hostname=hostname,
-        pid=4242,
-        uptime=3725.0,
-        clients_count=clients,
-        polling_clients_count=1,
-        namespaces=tuple(NamespaceCount(n, c) for n, c in counts.items()),
-        aggregated=(AggregatedBucket(now - 1, "packetsIn", 12),),
-        at=now,
-    )
-
-
-def socket_info(sid: str, nsp: str, rooms: tuple[str, ...]) -> SocketInfo:
-    return SocketInfo(
-        id=sid,
-        client_id=f"c-{sid}",
-        nsp=nsp,
-        rooms=(sid, *rooms),
-        handshake=Handshake(address="127.0.0.1", headers={"user-agent": "test"}),
-    )
+from tests.qt.window_events import DEV_FEATURES, socket_info, stats
 
 
 @pytest.fixture

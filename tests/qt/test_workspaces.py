@@ -24,8 +24,8 @@ from sio_monitor.ui.shell.main_window import MainWindow
 from sio_monitor.ui.shell.window_state import load_open_connections, save_open_connections
 from sio_monitor.ui.shell.workspace import Workspace
 from tests.qt.screens import save_screenshot
-from tests.qt.test_main_window import DEV_FEATURES, socket_info, stats
 from tests.qt.waiting import until
+from tests.qt.window_events import DEV_FEATURES, socket_info, stats
 
 
 @pytest.fixture
