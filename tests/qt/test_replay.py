@@ -25,59 +25,16 @@ from sio_monitor.qt.recorder import NOT_RECORDING, RECORDING_OFF, Recorder
 from sio_monitor.qt.replay import FASTEST, FINISHED, PAUSED, PLAYING, SEEKING, ReplayController
 from sio_monitor.qt.session import MonitorSession
 from sio_monitor.store import recording as recording_module
-from sio_monitor.store.recording import RecordingWriter
 from sio_monitor.store.recording_reader import open_recording
 from sio_monitor.terminal.render import snapshot_document
 from sio_monitor.ui.recording.recording_menu import install_recording, recent_recordings
 from sio_monitor.ui.recording.replay_bar import SLIDER_STEPS, ReplayBar
 from sio_monitor.ui.shell.main_window import MainWindow
 from sio_monitor.ui.shell.workspace import Workspace
+from tests.qt.replay_session import session_events, write_recording
 from tests.qt.screens import save_screenshot
 from tests.qt.waiting import until
-
-T0 = 1_795_311_600.0
-DEV = frozenset({"AGGREGATED_EVENTS", "ALL_EVENTS", "JOIN"})
-SECONDS = 60
-
-
-def info(sid: str, nsp: str = "/chat") -> ev.SocketInfo:
-    return ev.SocketInfo(sid, f"c-{sid}", nsp, rooms=(sid,), connected_at=T0)
-
-
-def session_events() -> list[object]:
-    """A minute of a server's life: a snapshot, arrivals, rooms, traffic, departures, probe."""
-    events: list[object] = [
-        ev.ConnectionChanged(ev.ConnectionState.CONNECTED, "Connected.", T0),
-        ev.ConfigReceived(DEV, T0),
-        ev.AllSocketsReceived(tuple(info(f"a{n}") for n in range(3)), T0),
-    ]
-    for second in range(1, SECONDS + 1):
-        at = T0 + second
-        events.append(ev.SocketConnected(info(f"s{second}"), at))
-        events.append(ev.RoomJoined("/chat", f"room{second % 4}", f"s{second}", at + 0.2))
-        events.append(
-            ev.EventReceived("/chat", f"s{second}", "message", ({"n": second},), at + 0.3)
-        )
-        if second % 3 == 0:
-            events.append(
-                ev.SocketDisconnected("/chat", f"s{second - 1}", "transport close", at + 0.5)
-            )
-        if second % 2 == 0:
-            counts = (ev.NamespaceCount("/chat", 3 + second),)
-            events.append(
-                ev.ServerStatsReceived("web-1", "h", 1, second, 5, 0, counts, (), at + 0.6)
-            )
-        if second % 10 == 0:
-            events.append(pe.ProbeEventReceived("/", "ping", (second,), at + 0.7))
-    return events
-
-
-def write_recording(path: Path, events: list[object]) -> Path:
-    writer = RecordingWriter(path, server_url="http://web-1:3000", started_at=T0)
-    for start in range(0, len(events), 5):
-        writer.add(events[start : start + 5])
-    assert writer.close(10)
-    return path
+from tests.support.events import T0
 
 
 def view(topology: Topology) -> dict[str, object]:

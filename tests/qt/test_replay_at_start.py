@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sio_monitor.app import Application, GuiOptions
 from sio_monitor.qt.loop import BatchedQEventLoop
-from tests.qt.test_replay import session_events, write_recording
+from tests.qt.replay_session import session_events, write_recording
 from tests.qt.waiting import until
 
 
