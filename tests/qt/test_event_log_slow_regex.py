@@ -8,8 +8,8 @@ from pytestqt.qtbot import QtBot
 from sio_monitor.domain.eventlog.filter import LogFilter, Selection
 from sio_monitor.domain.eventlog.log import EventLog
 from sio_monitor.domain.events import EventReceived
+from tests.qt.log_traffic import T0, make_panel, traffic
 from tests.qt.screens import save_screenshot
-from tests.qt.test_event_log_view import T0, make_panel, traffic
 
 #: Backtracks through every way of cutting a run of a's into a's and aa's before failing.
 CATASTROPHIC = r"(a|aa)+$"
