@@ -22,9 +22,9 @@ from sio_monitor.terminal.run import run_scenario
 from tests.integration.probe_servers import node_probe_server, python_probe_server, require_node
 from tests.peers.launch import NodePeer
 from tests.support.net import free_port
+from tests.support.scenarios import EVERY_STEP_KIND, EXAMPLES, NODE_SCENARIO
 
 T = TypeVar("T")
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 RUN_TIMEOUT = 120.0
 
 pytestmark = pytest.mark.network
@@ -48,44 +48,6 @@ def against_demo(body: Callable[[DemoServer], Awaitable[None]], **options: Any) 
 
 def verdicts(result: ScenarioResult) -> list[tuple[str, str]]:
     return [(step.verdict.value, step.label) for step in result.steps]
-
-
-EVERY_STEP_KIND = """\
-name: every step kind
-variables: {room: general}
-admin: {}
-clients:
-  alice: {namespace: /chat, query: {user: alice}}
-  bob: {namespaces: [/chat, /], query: {user: bob}, transports: [polling, websocket]}
-steps:
-  - connect: [alice, bob]
-  - emit: {client: bob, event: join, args: ["{{room}}"], ack: {within: 5, expect: [{ok: true}]}}
-  - emit:
-      client: alice
-      event: join
-      args: ["{{room}}"]
-      ack: {within: 5, expect: [{ok: true, room: "{{room}}"}], capture: {rooms: "0.rooms"}}
-  - expect:
-      client: bob
-      event: user_joined
-      within: 5
-      args: [{user: alice, room: "{{room}}"}]
-      capture: {who: "0.user"}
-  - admin_expect: {socket_of: alice, in_room: "{{room}}", within: 10}
-  - admin_expect: {namespace: /chat, room: "{{room}}", members: 2, within: 10}
-  - admin_expect: {namespace: /chat, sockets: 2, rooms: {min: 2}, servers: 1, healthy: true}
-  - emit: {client: bob, namespace: /, event: whoami, ack: {within: 5, expect: [{user: bob}]}}
-  - wait: 0.1
-  - repeat:
-      times: 2
-      steps:
-        - emit: {client: bob, namespace: /, event: ping, args: ["{{who}}"],
-                 ack: {expect: [{pong: "{{who}}"}]}}
-  - expect: {client: bob, event: user_joined, within: 0.3, negate: true}
-  - disconnect: alice
-  - admin_expect: {socket_of: alice, connected: false, within: 10}
-  - expect_disconnect: {client: bob, within: 0.3, negate: true}
-"""
 
 
 def test_every_step_kind_passes_against_the_demo_server() -> None:
@@ -253,35 +215,6 @@ steps:
 
 
 # --- the Node peers ----------------------------------------------------------------
-
-NODE_SCENARIO = """\
-name: node peer
-admin: {}
-clients:
-  ann: {namespace: /chat}
-  ben: {namespace: /chat}
-steps:
-  - connect: [ann, ben]
-  - emit: {client: ann, event: join, args: [blue], ack: {within: 5, expect: [true]}}
-  - emit: {client: ben, event: join, args: [blue], ack: {within: 5, expect: [true]}}
-  - admin_expect: {socket_of: ann, in_room: blue, within: 10}
-  - admin_expect: {namespace: /chat, room: blue, members: 2, sockets: 2, within: 10}
-  - emit:
-      client: ann
-      event: broadcast
-      args: [blue, news, {n: 1}]
-      ack: {within: 5, expect: [true]}
-  - expect: {client: ben, event: news, within: 5, args: [{n: 1}], capture: {n: "0.n"}}
-  - emit:
-      client: ben
-      event: echo
-      args: ["{{n}}", text]
-      ack: {within: 5, expect: [{$type: number}, {$regex: "^te"}], capture: {echoed: "1"}}
-  - expect: {client: ann, event: news, within: 5, args: [{n: 1, extra: {$absent: true}}]}
-  - expect: {client: ann, event: news, within: 0.3, negate: true}
-  - disconnect: ben
-  - admin_expect: {socket_of: ben, connected: false, within: 10}
-"""
 
 
 @pytest.mark.node

@@ -20,10 +20,10 @@ from sio_monitor.terminal.run import run_scenario
 from sio_monitor.ui.scenarios.scenarios_panel import history_emits
 from sio_monitor.ui.shell.workspace import Workspace
 from tests.integration.probe_servers import require_node
-from tests.integration.test_scenarios import EVERY_STEP_KIND, EXAMPLES, NODE_SCENARIO
 from tests.peers.launch import NodePeer
 from tests.qt.screens import save_screenshot
 from tests.qt.waiting import until
+from tests.support.scenarios import EVERY_STEP_KIND, EXAMPLES, NODE_SCENARIO
 
 
 @pytest.fixture
