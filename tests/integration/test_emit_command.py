@@ -23,24 +23,7 @@ from sio_monitor.domain.settings import SettingsError
 from sio_monitor.terminal.emit import build_parser, settings_from_arguments
 from tests.integration.probe_servers import DENIED, python_probe_server
 from tests.support.net import free_port
-
-RUN_TIMEOUT = 60.0
-
-
-async def emit_command(*argv: str) -> tuple[int, str, str]:
-    child = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "sio_monitor",
-        "emit",
-        *argv,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(child.communicate(), RUN_TIMEOUT)
-    assert child.returncode is not None
-    return child.returncode, out.decode(), err.decode()
+from tests.support.probe_checks import RUN_TIMEOUT, emit_command
 
 
 def against_python_server(scenario: Callable[[str], Awaitable[None]]) -> None:

@@ -12,7 +12,8 @@ from collections.abc import Iterator
 import pytest
 
 from tests.integration.probe_servers import node_probe_server
-from tests.integration.test_probe_python import (
+from tests.peers.launch import NodePeer
+from tests.support.probe_checks import (
     TRANSPORTS,
     check_acks_both_ways,
     check_echo_binary_and_catch_all,
@@ -20,7 +21,6 @@ from tests.integration.test_probe_python import (
     check_refusal,
     check_server_closing_a_namespace,
 )
-from tests.peers.launch import NodePeer
 
 pytestmark = [pytest.mark.node, pytest.mark.network]
 

@@ -23,17 +23,17 @@ from tests.integration.probe_servers import (
     WELCOME_BLOB,
     node_probe_server,
 )
-from tests.integration.test_emit_command import emit_command
-from tests.integration.test_probe_python import (
+from tests.peers.launch import NodePeer
+from tests.support.probe_checks import (
     ACK,
     FINAL_TRANSPORT,
     TRANSPORTS,
     check_acks_both_ways,
+    emit_command,
     probe_settings,
     probing,
     received,
 )
-from tests.peers.launch import NodePeer
 
 pytestmark = [pytest.mark.node, pytest.mark.network]
 
