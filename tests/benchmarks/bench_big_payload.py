@@ -1,7 +1,7 @@
 """GUI-thread time for a 10 MB argument arriving in the whole window.
 
 The app's own window (``Application``) is connected to the hostile
-python-socketio server of ``tests/integration/test_big_payloads.py`` (a child
+python-socketio server of ``tests/support/big_payloads.py`` (a child
 process), the session recorder on, the event log shown. The server's own
 client emits one event whose argument is a 10 MB string; a 10 ms probe timer
 (``tests/qt/freeze_probe.py``) measures the longest the GUI thread went
@@ -30,14 +30,14 @@ from PySide6.QtWidgets import QApplication
 
 from sio_monitor.qt.loop import new_event_loop
 from tests.benchmarks.figures import Figure, record
-from tests.integration.test_big_payloads import (
+from tests.qt.freeze_probe import FreezeProbe
+from tests.support.big_payloads import (
     Monitor,
     big_text,
     recording,
     run_monitor,
     selected_log_row,
 )
-from tests.qt.freeze_probe import FreezeProbe
 
 TARGET_MS = 50.0
 

@@ -39,7 +39,8 @@ from sio_monitor.store.recording import RecordingWriter
 from sio_monitor.store.recording_reader import Recording
 from sio_monitor.ui.charts.chart_tables import TopEventsTable
 from sio_monitor.ui.shell.main_window import MainWindow
-from tests.integration.test_big_payloads import (
+from tests.qt.explorer_feed import DEV, Harness, connected, feed, outline, sock
+from tests.support.big_payloads import (
     big_text,
     deep_json_size,
     deep_value,
@@ -47,7 +48,6 @@ from tests.integration.test_big_payloads import (
     room_name,
     same,
 )
-from tests.qt.test_topology_model import DEV, Harness, connected, feed, outline, sock
 
 if TYPE_CHECKING:
     from pytestqt.modeltest import ModelTester

@@ -27,8 +27,7 @@ from sio_monitor.qt.loop import BatchedQEventLoop
 from sio_monitor.qt.models.tree_base import PATH_ROLE
 from sio_monitor.qt.session import MonitorSession
 from sio_monitor.ui.explorer.explorer import TopologyExplorer
-from tests.qt.screens import save_screenshot
-from tests.qt.test_topology_model import (
+from tests.qt.explorer_feed import (
     DEV,
     PROD,
     T0,
@@ -38,6 +37,7 @@ from tests.qt.test_topology_model import (
     sock,
     stats,
 )
+from tests.qt.screens import save_screenshot
 
 USERS = ("alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi",
          "ivan", "judy", "mallory", "niaj", "olivia", "peggy", "rupert", "sybil")  # fmt: skip

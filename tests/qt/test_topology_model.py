@@ -6,136 +6,32 @@ import time
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtCore import Qt
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
 from sio_monitor.domain.events import (
     AllSocketsReceived,
     ConfigReceived,
-    Handshake,
-    NamespaceCount,
     RoomJoined,
     RoomLeft,
-    ServerStatsReceived,
-    SocketConnected,
     SocketDisconnected,
-    SocketInfo,
     SocketUpdated,
 )
-from sio_monitor.domain.topology.changes import ChangeSet
-from sio_monitor.domain.topology.filter_index import SocketFilter, search_text
+from sio_monitor.domain.topology.filter_index import search_text
 from sio_monitor.qt.bridge import EventBridge
 from sio_monitor.qt.models import tree_base
-from sio_monitor.qt.models.clients_model import ClientsTreeModel
-from sio_monitor.qt.models.server_table_model import ServerTableModel
-from sio_monitor.qt.models.socket_table_model import SocketTableModel
-from sio_monitor.qt.models.topology_model import RoomsTreeModel
-
-T0 = time.time() - 600
-ACTIONS = frozenset({"EMIT", "JOIN", "LEAVE", "DISCONNECT", "MJOIN", "MLEAVE", "MDISCONNECT"})
-DEV = frozenset({"ALL_EVENTS", "AGGREGATED_EVENTS", *ACTIONS})
-PROD = frozenset({"AGGREGATED_EVENTS"})
-
-
-# --- event builders (the explorer tests use them too) -----------------------------------
-
-
-def sock(
-    sid: str,
-    nsp: str = "/chat",
-    *rooms: str,
-    client: str | None = None,
-    agent: str = "DemoChat/2.4.1 (Android 14; Pixel 8)",
-    address: str = "::ffff:10.0.0.5",
-    data: Any = None,
-    query: dict[str, str] | None = None,
-    at: float | None = None,
-) -> SocketInfo:
-    return SocketInfo(
-        id=sid,
-        client_id=client or f"eng-{sid}",
-        nsp=nsp,
-        transport="websocket",
-        data=data if data is not None else {},
-        rooms=(sid, *rooms),
-        handshake=Handshake(
-            address=address,
-            headers={"host": "chat.example:443", "user-agent": agent, "accept": "*/*"},
-            query=query if query is not None else {"EIO": "4", "transport": "websocket"},
-            issued=at or T0,
-            url="/socket.io/?EIO=4&transport=websocket",
-            secure=True,
-        ),
-        connected_at=at or T0,
-    )
-
-
-def connected(info: SocketInfo) -> SocketConnected:
-    return SocketConnected(info, time.time())
-
-
-def stats(server_id: str, counts: dict[str, int], clients: int = 0) -> ServerStatsReceived:
-    return ServerStatsReceived(
-        server_id=server_id,
-        hostname=f"host-{server_id}",
-        pid=4100,
-        uptime=7260.0,
-        clients_count=clients or sum(counts.values()),
-        polling_clients_count=0,
-        namespaces=tuple(NamespaceCount(n, c) for n, c in counts.items()),
-        aggregated=(),
-        at=time.time(),
-    )
-
-
-def feed(bridge: EventBridge, *events: object) -> ChangeSet | None:
-    for event in events:
-        bridge.sink(event)  # type: ignore[arg-type]
-    return bridge.flush()
-
-
-class Harness:
-    """What the explorer does per batch, without its widgets: filter first, then every model."""
-
-    def __init__(self) -> None:
-        self.bridge = EventBridge()
-        self.filter = SocketFilter()
-        self.rooms = RoomsTreeModel(self.bridge, self.filter)
-        self.clients = ClientsTreeModel(self.bridge, self.filter)
-        self.table = SocketTableModel(self.bridge, self.filter)
-        self.servers = ServerTableModel(self.bridge)
-        self.bridge.batch_applied.connect(self._applied)
-
-    def _applied(self, changes: ChangeSet) -> None:
-        if changes.reset:
-            self.filter.rebuild(self.bridge.topology)
-            flipped: set[tuple[str, str]] = set()
-        else:
-            flipped = self.filter.apply(self.bridge.topology, changes)
-        for model in (self.rooms, self.clients, self.table):
-            model.apply(changes, flipped)
-        self.servers.apply(changes)
-
-    def feed(self, *events: object) -> None:
-        feed(self.bridge, *events)
-
-    def set_filter(self, text: str) -> None:
-        if self.filter.set_pattern(self.bridge.topology, text):
-            for model in (self.rooms, self.clients, self.table):
-                model.rebuild()
-
-
-def outline(model: Any, parent: QModelIndex | None = None) -> list[Any]:
-    """Column 0 as nested lists: a label, followed by the list of its children when it has any."""
-    parent = parent or QModelIndex()
-    rows: list[Any] = []
-    for row in range(model.rowCount(parent)):
-        index = model.index(row, 0, parent)
-        rows.append(index.data())
-        if model.rowCount(index):
-            rows.append(outline(model, index))
-    return rows
+from tests.qt.explorer_feed import (
+    DEV,
+    PROD,
+    T0,
+    Harness,
+    connected,
+    feed,
+    outline,
+    sock,
+    stats,
+)
 
 
 def column(model: Any, col: int) -> list[str]:
