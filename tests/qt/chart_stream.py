@@ -8,16 +8,15 @@ import numpy as np
 from pytestqt.qtbot import QtBot
 
 from sio_monitor.domain.events import (
-    AggregatedBucket,
     ConfigReceived,
     DomainEvent,
     EventReceived,
     EventSent,
-    NamespaceCount,
     ServerStatsReceived,
 )
 from sio_monitor.qt.bridge import EventBridge
 from sio_monitor.ui.charts.charts import ThroughputCharts
+from tests.support import events as build
 
 NOW = 1_795_311_600
 DEV = frozenset({"ALL_EVENTS", "AGGREGATED_EVENTS", "EMIT", "JOIN", "LEAVE"})
@@ -33,14 +32,18 @@ def stats(
     reason: str | None = None,
 ) -> ServerStatsReceived:
     """One stats message carrying ``counts`` for every second of ``seconds``."""
-    buckets = tuple(
-        AggregatedBucket(float(s), kind, count, reason if kind == "rawDisconnection" else None)
-        for s in seconds
-        for kind, count in counts.items()
+    buckets = build.buckets(
+        *((s, kind, count) for s in seconds for kind, count in counts.items()), reason=reason
     )
-    spread = tuple(NamespaceCount(n, c) for n, c in (namespaces or {}).items())
-    return ServerStatsReceived(
-        server, f"host-{server}", 7, 60.0, clients, 0, spread, buckets, float(seconds[-1] + 1)
+    return build.stats(
+        server,
+        float(seconds[-1] + 1),
+        hostname=f"host-{server}",
+        pid=7,
+        uptime=60.0,
+        clients=clients,
+        counts=namespaces,
+        aggregated=buckets,
     )
 
 
