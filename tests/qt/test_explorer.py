@@ -288,6 +288,29 @@ def test_filter_counts_matches_and_answers_ctrl_f_and_escape(
     assert explorer.filter_count.text() == "40 sockets"
 
 
+def test_going_to_the_filter_box_builds_the_search_strings_ahead(
+    explorer: TopologyExplorer, qtbot: QtBot
+) -> None:
+    load(explorer)
+    explorer.activateWindow()
+    qtbot.waitUntil(explorer.isActiveWindow, timeout=2000)
+    socket_filter = explorer.socket_filter
+    explorer.filter_edit.setFocus(Qt.FocusReason.OtherFocusReason)  # not the user: nothing
+    qtbot.wait(20)
+    assert socket_filter.built == 0
+    explorer.view.tree.setFocus()
+    explorer.focus_filter()  # Ctrl+F
+    qtbot.waitUntil(lambda: socket_filter.built == 40, timeout=2000)
+    assert not explorer._preparing.isActive()
+    assert explorer.filter_count.text() == "40 sockets"  # no pattern yet
+    # a new snapshot drops them; the first character typed starts them again
+    feed(explorer.session.bridge, AllSocketsReceived(tuple(realistic_sockets()), time.time()))
+    assert socket_filter.built == 0
+    qtbot.keyClicks(explorer.filter_edit, "a")
+    qtbot.waitUntil(lambda: socket_filter.built == 40, timeout=2000)
+    qtbot.waitUntil(lambda: explorer.filter_count.text() != "40 sockets", timeout=2000)
+
+
 def test_details_show_every_field_as_plain_text(explorer: TopologyExplorer, qtbot: QtBot) -> None:
     load(explorer)
     markup = sock(

@@ -21,6 +21,7 @@ from sio_monitor.domain.events import (
 from sio_monitor.domain.topology.filter_index import search_text
 from sio_monitor.qt.bridge import EventBridge
 from sio_monitor.qt.models import tree_base
+from sio_monitor.qt.models.topology_model import RoomsTreeModel
 from tests.qt.explorer_feed import (
     DEV,
     PROD,
@@ -170,6 +171,62 @@ def test_filter_keeps_matching_sockets_and_their_rooms(harness: Harness) -> None
     assert outline(harness.rooms)[2] == ["general (1 of 2)", ["e"]]
     assert column(harness.table, 0) == ["e"]
     assert outline(harness.clients) == ["eng-e (1 socket)", ["/chat  e"]]
+
+
+def test_a_new_pattern_reads_only_the_rooms_of_matching_sockets(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    chat(harness)
+    harness.feed(*(connected(sock(f"p{i}", "/chat", at=T0 + 10 + i)) for i in range(30)))
+    harness.feed(*(connected(sock(f"r{i}", "/chat", f"room-{i}", at=T0 + 50)) for i in range(20)))
+    model, topology = harness.rooms, harness.bridge.topology
+    admitted: list[Any] = []
+    admit = model._admit
+
+    def counted(nsp: str, room: Any) -> bool:
+        admitted.append(room)
+        return admit(nsp, room)
+
+    monkeypatch.setattr(model, "_admit", counted)
+
+    def refilter(pattern: str) -> list[Any]:
+        admitted.clear()
+        harness.filter.set_pattern(topology, pattern)
+        model.refilter()
+        fresh = RoomsTreeModel(harness.bridge, harness.filter)  # every index read again
+        fresh.set_show_private(model.show_private)
+        assert outline(model) == outline(fresh), pattern
+        return outline(model)
+
+    assert refilter("eng-b") == [
+        "/ (0 of 1)",
+        "/chat (1 of 53)",
+        ["lobby (1 of 2)", ["b"], "vip (1 of 1)", ["b"]],
+    ]
+    assert sorted(admitted) == ["lobby", "vip"]  # not the 73 others, 53 of them private
+    # sockets in no room arrive between two patterns: the "(no room)" index follows them
+    harness.feed(connected(sock("p30", "/chat", at=T0 + 60)), connected(sock("p31", "/")))
+    harness.feed(RoomJoined("/chat", "room-0", "p0", T0))
+    assert refilter("eng-p3") == [
+        "/ (1 of 2)",
+        ["(no room) (1 of 2)", ["p31"]],
+        "/chat (2 of 54)",
+        ["(no room) (2 of 30)", ["p3", "p30"]],
+    ]
+    assert refilter("eng-p0") == [
+        "/ (0 of 2)",
+        "/chat (1 of 54)",
+        ["room-0 (1 of 2)", ["p0"]],
+    ]
+    assert admitted == ["room-0"]
+    model.set_show_private(True)
+    assert refilter("eng-b") == [
+        "/ (0 of 2)",
+        "/chat (1 of 54)",
+        ["b (1 of 1)", ["b"], "lobby (1 of 2)", ["b"], "vip (1 of 1)", ["b"]],
+    ]
+    assert refilter("nothing-matches") == ["/ (0 of 2)", "/chat (0 of 54)"]
+    assert admitted == []
 
 
 def test_search_text_covers_every_field_a_user_may_type() -> None:

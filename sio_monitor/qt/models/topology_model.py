@@ -24,7 +24,7 @@ from PySide6.QtGui import QColor
 
 from sio_monitor.domain.topology.changes import ChangeSet
 from sio_monitor.domain.topology.filter_index import SocketFilter, SocketKey
-from sio_monitor.domain.topology.nodes import SocketState
+from sio_monitor.domain.topology.nodes import NamespaceState, SocketState
 from sio_monitor.domain.topology.topology import Topology
 from sio_monitor.qt.bridge import EventBridge
 from sio_monitor.qt.models.socket_table_model import socket_cells, socket_tooltip
@@ -71,6 +71,8 @@ class RoomsTreeModel(TreeModelBase):
         self._listed: dict[str, set[Hashable]] = {}  # nsp -> the rooms that have a row
         self._refused: dict[str, bool] = {}  # nsp -> a room went without a row (filtering)
         self._opened: dict[str, dict[Hashable, None]] = {}  # nsp -> rooms whose sockets are built
+        # nsp -> rooms of its matching sockets, while a reset lays out the namespaces
+        self._matched_rooms_by_nsp: dict[str, set[str]] | None = None
         self.rebuild()
 
     # --- public API ----------------------------------------------------------------
@@ -86,18 +88,30 @@ class RoomsTreeModel(TreeModelBase):
 
     def rebuild(self) -> None:
         """Re-read the whole topology: after a snapshot, a mode switch or a new pattern."""
+        self._reset(index_roomless=True)
+
+    def refilter(self) -> None:
+        """A new pattern on the same topology: the rows again, the "(no room)" index kept.
+
+        ``apply`` has kept that index current, so only a replaced topology reads it again.
+        """
+        self._reset(index_roomless=self._topology is not self._bridge.topology)
+
+    def _reset(self, index_roomless: bool) -> None:
         self.beginResetModel()
         self.clear_nodes()
         self._topology = topology = self._bridge.topology
         self._production = topology.is_production is True
-        self._roomless = {}
         self._listed, self._refused, self._opened = {}, {}, {}
-        if not self._show_private:
-            for nsp in topology.namespaces():
-                self._roomless[nsp] = {
-                    sid: None for sid, state in self._sockets(nsp).items() if _roomless(state)
-                }
+        if index_roomless:
+            self._roomless = {}
+            if not self._show_private:
+                for nsp in topology.namespaces():
+                    self._roomless[nsp] = {
+                        sid: None for sid, state in self._sockets(nsp).items() if _roomless(state)
+                    }
         self.fill(self._root, topology.namespaces())
+        self._matched_rooms_by_nsp = None  # the matches move with the next batch
         self.endResetModel()
 
     def apply(self, changes: ChangeSet, flipped: set[SocketKey]) -> None:
@@ -287,20 +301,49 @@ class RoomsTreeModel(TreeModelBase):
                 return ns.reported_by
             self._listed[node.key] = set()  # type: ignore[index]
             self._refused[node.key] = False  # type: ignore[index]
-            return self._room_keys(node.key, ns.rooms)  # type: ignore[arg-type]
+            return self._room_keys(ns)
         self._opened.setdefault(node.path[1], {})[node.key] = None
         return self._members(node.path[1], node.key)
 
-    def _room_keys(self, nsp: str, rooms: dict[str, Any]) -> Iterator[Hashable]:
-        """A namespace's candidate rows, read only until its room rows are all taken."""
+    def _room_keys(self, ns: NamespaceState) -> Iterator[Hashable]:
+        """A namespace's candidate rows, read only until its room rows are all taken.
+
+        Rooms that ``wanted`` would refuse anyway are passed over here, without a
+        call each: the private ones while hidden (every socket has one), and while
+        filtering, those no matching socket is in (``wanted`` would read every
+        member of each to find none).
+        """
         yield None
+        nsp = ns.name
         listed = self._listed[nsp]
-        for room in rooms:
+        hide_private = not self._show_private
+        candidates = self._matched_rooms(nsp) if self._filter.active else None
+        for room, state in ns.rooms.items():
+            if (hide_private and state.private) or (
+                candidates is not None and room not in candidates
+            ):
+                continue
             if len(listed) >= MAX_ROOM_ROWS:
                 self._refused[nsp] = True
                 break
             yield room
         yield MORE
+
+    def _matched_rooms(self, nsp: str) -> set[str]:
+        """The rooms of ``nsp``'s matching sockets, found for every namespace at once."""
+        by_nsp = self._matched_rooms_by_nsp
+        if by_nsp is None:
+            by_nsp = self._matched_rooms_by_nsp = {}
+            namespaces = self._topology.namespace
+            for key_nsp, sid in self._filter.matched:
+                rooms = by_nsp.get(key_nsp)
+                if rooms is None:
+                    rooms = by_nsp[key_nsp] = set()
+                ns = namespaces(key_nsp)
+                state = ns.sockets.get(sid) if ns is not None else None
+                if state is not None:
+                    rooms.update(state.rooms)
+        return by_nsp.get(nsp, set())
 
     def owner_path(self, path: tuple[Any, ...]) -> tuple[Any, ...] | None:
         return ("room", path[1], path[2]) if path[0] == "socket" else None

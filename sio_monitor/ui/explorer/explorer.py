@@ -3,17 +3,20 @@
 Per applied batch it updates the filter's matches once, hands the change-set
 and the flipped matches to the grouping on screen, and lets the details panel
 re-read what it shows if it was touched. Typing in the filter waits ~150 ms
-for a pause, then rebuilds only the grouping on screen. Actions go through
-the workspace's ``ActionRunner`` (shared with the Emit tab); an explorer made
-without one makes its own and says its sentences through ``status_message``.
+for a pause, then rebuilds only the grouping on screen; from the moment the
+user puts the focus in the filter box or types its first character, the
+sockets' search strings are built in short idle slices, so that the first
+pattern finds them ready. Actions go through the workspace's ``ActionRunner``
+(shared with the Emit tab); an explorer made without one makes its own and
+says its sentences through ``status_message``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QPoint, Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence, QShortcut
+from PySide6.QtCore import QEvent, QObject, QPoint, Qt, Signal
+from PySide6.QtGui import QAction, QFocusEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -39,6 +42,8 @@ from sio_monitor.ui.explorer.socket_details import DISCONNECT, EMIT, JOIN, LEAVE
 from sio_monitor.ui.explorer.topology_view import TopologyView
 
 FILTER_DELAY_MS = 150
+#: Seconds of one idle slice of search strings built ahead of the first pattern.
+PREPARE_SLICE_S = 0.008
 #: Rooms offered in a socket's "Leave room" menu at most.
 MENU_ROOMS = 50
 PRODUCTION_NOTE = (
@@ -47,6 +52,14 @@ PRODUCTION_NOTE = (
 )
 FILTER_PLACEHOLDER = "Filter sockets by id, room, address, user agent, header, query or data"
 EMIT_NAMESPACE = ActionType(ActionKind.EMIT, Scope.NAMESPACE)
+_USER_FOCUS = frozenset(
+    {
+        Qt.FocusReason.MouseFocusReason,
+        Qt.FocusReason.TabFocusReason,
+        Qt.FocusReason.BacktabFocusReason,
+        Qt.FocusReason.ShortcutFocusReason,
+    }
+)
 
 
 def _plain_label(name: str) -> QLabel:
@@ -115,7 +128,9 @@ class TopologyExplorer(QWidget):
         layout.addWidget(self.splitter, 1)
 
         self._debounce = coalescing_timer(self, FILTER_DELAY_MS, self.apply_filter)
-        self.filter_edit.textChanged.connect(lambda _text: self._debounce.start())
+        self._preparing = coalescing_timer(self, 0, self._prepare_some)
+        self.filter_edit.textChanged.connect(self._text_changed)
+        self.filter_edit.installEventFilter(self)
         find = QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self)
         find.setContext(Qt.ShortcutContext.WindowShortcut)
         find.activated.connect(self.focus_filter)
@@ -166,9 +181,35 @@ class TopologyExplorer(QWidget):
     def apply_filter(self) -> None:
         """Match every socket against the text now (the debounce timer calls this)."""
         self._debounce.stop()
+        self._preparing.stop()  # whatever is still missing is built now
         if self.socket_filter.set_pattern(self._bridge.topology, self.filter_edit.text()):
             self.view.refilter()
         self._update_count()
+
+    # --- search strings ahead of the first pattern ---------------------------------------------
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """The user on the way to the filter box: a click, Tab or Ctrl+F, not a window shown."""
+        if (
+            watched is self.filter_edit
+            and isinstance(event, QFocusEvent)
+            and event.type() == QEvent.Type.FocusIn
+            and event.reason() in _USER_FOCUS
+        ):
+            self._preparing.start()
+        return super().eventFilter(watched, event)
+
+    def _text_changed(self, _text: str) -> None:
+        self._debounce.start()
+        self._preparing.start()
+
+    def _prepare_some(self) -> None:
+        """One idle slice of search strings; again until none is missing."""
+        topology = self._bridge.topology
+        if topology.is_production is True:
+            return
+        if not self.socket_filter.prepare(topology, PREPARE_SLICE_S):
+            self._preparing.start()
 
     # --- following the bridge -------------------------------------------------------------
 

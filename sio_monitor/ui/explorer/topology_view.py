@@ -265,7 +265,9 @@ class TopologyView(QStackedWidget):
     def refilter(self) -> None:
         """A new pattern: rebuild what is shown, and leave the rest for when it is shown."""
         for name in ("rooms", "sockets", "clients"):
-            if name == self.grouping:
+            if name == "rooms" and self.grouping == "rooms":
+                self.rooms_model.refilter()
+            elif name == self.grouping:
                 self._models[name].rebuild()
             else:
                 self._stale.add(name)
