@@ -251,7 +251,7 @@ class Application:
         await asyncio.sleep(settle)  # several stats intervals: counts and uptimes settle
         self.window.overview.refresh()
         self._select_a_busy_socket()
-        if self.window.tabs.currentWidget() is self.window.emit_console:
+        if self.window.current.current_view() == "emit":
             await self.window.emit_console.demo_exchange()
         await asyncio.sleep(0.2)  # one more batch and paint with the details shown
         if not self.window.grab().save(path):

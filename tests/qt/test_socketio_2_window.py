@@ -42,7 +42,7 @@ def test_a_socket_io_2_server_opens_the_emit_console(app_loop: BatchedQEventLoop
                 workspace.session.bridge.flush()
                 assert workspace.state is ConnectionState.FAILED
                 assert SOCKETIO_2_NAMED in workspace.message
-                assert workspace.tabs.currentWidget() is workspace.emit_console
+                assert workspace.current_view() == "emit"
                 panel = workspace.emit_console.connection
                 assert panel.url.text() == peer.url
                 assert SOCKETIO_2_NAMED in panel.state.text()

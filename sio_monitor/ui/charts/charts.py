@@ -53,7 +53,14 @@ PRODUCTION_TITLE = "Events per second (from packets: production mode)"
 class ThroughputCharts(QWidget):
     """Live charts of one connection, read from ``bridge.rates`` and ``bridge.topology``."""
 
-    def __init__(self, bridge: EventBridge, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        bridge: EventBridge,
+        parent: QWidget | None = None,
+        *,
+        sampler: ChartSampler | None = None,
+    ) -> None:
+        """``sampler``: what was sampled before the charts were built, to carry on from."""
         super().__init__(parent)
         self.setObjectName("throughputCharts")
         self._bridge = bridge
@@ -64,7 +71,7 @@ class ThroughputCharts(QWidget):
         self.paused = False
         self.following = True
         self.redraws = 0  # how many times the data was actually re-read (for tests and benchmarks)
-        self.sampler = ChartSampler()
+        self.sampler = sampler or ChartSampler()
         self.reader = SeriesReader()
         self.picked: dict[str, int] = {}  # event name -> colour slot
         #: Curves from outside the admin stream on the same time axis (a load run's figures).
@@ -118,6 +125,8 @@ class ThroughputCharts(QWidget):
         self.sample_timer.start()
         self.apply_theme()
         self._show_status()
+        if sampler is not None:
+            self._show_sampled()
 
     # --- user actions (also the test surface) ----------------------------------------
 
@@ -221,7 +230,10 @@ class ThroughputCharts(QWidget):
         rates = self._bridge.rates
         hidden = (self._bridge.admin_namespace,)
         self.sampler.sample(rates, self._bridge.topology, second, hidden)
-        self.controls.add_servers(rates.servers())
+        self._show_sampled()
+
+    def _show_sampled(self) -> None:
+        self.controls.add_servers(self._bridge.rates.servers())
         if not self.paused:
             self._update_tables()
 

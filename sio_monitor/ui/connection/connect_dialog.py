@@ -30,7 +30,6 @@ from sio_monitor.domain.profiles import ADMIN_PASSWORD, Profile
 from sio_monitor.domain.settings import ConnectionSettings, SettingsError
 from sio_monitor.store.profiles_store import ProfilesError, ProfileStore
 from sio_monitor.ui.connection.admin_form import AdminForm
-from sio_monitor.ui.connection.profiles_dialog import ProfilesDialog
 from sio_monitor.ui.explorer.action_dialogs import ask_room
 from sio_monitor.ui.widgets.inline_error import inline_error
 
@@ -175,6 +174,8 @@ class ConnectDialog(QDialog):
         if self.store is None:
             return
         if self._manager is None:
+            from sio_monitor.ui.connection.profiles_dialog import ProfilesDialog
+
             manager = ProfilesDialog(self.store, self)
             manager.profiles_changed.connect(self.refresh_profiles)
             manager.connect_requested.connect(self._connect_from_manager)

@@ -105,6 +105,15 @@ class EmitConsole(QWidget):
         self.snippets.save_requested.connect(
             lambda: self.snippets.save_current(self.form.request())
         )
+        # Built after the connection or the probe already said something: catch up.
+        if probe.last_state is not None:
+            self._probe_state(probe.last_state)
+        if session.settings is not None:
+            self._admin_settings(session.settings)
+
+    def take_probe_events(self, batch: list[object]) -> None:
+        """Probe events that arrived before the console listened to the probe."""
+        self._probe_events(batch)
 
     # --- sending ------------------------------------------------------------------------------
 

@@ -11,6 +11,8 @@ window never strands an await.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (
@@ -27,18 +29,19 @@ from sio_monitor.domain.settings import ConnectionSettings
 from sio_monitor.qt.models.tree_base import plain_tooltip
 from sio_monitor.qt.probe_session import ProbeSession
 from sio_monitor.qt.session import MonitorSession
-from sio_monitor.ui.charts.charts import ThroughputCharts
 from sio_monitor.ui.connection.connect_dialog import ConnectDialog
 from sio_monitor.ui.connection.reconnect_banner import ReconnectBanner
-from sio_monitor.ui.emit.emit_console import EmitConsole
-from sio_monitor.ui.explorer.explorer import TopologyExplorer
 from sio_monitor.ui.overview.overview import OverviewPanel
 from sio_monitor.ui.shell.accessible_names import name_controls
-from sio_monitor.ui.shell.help_dialogs import AboutDialog, ShortcutsDialog
 from sio_monitor.ui.shell.preferences import SHORTCUT, Preferences, PreferencesDialog
 from sio_monitor.ui.shell.theme import apply_font_scale, apply_theme
 from sio_monitor.ui.shell.window_geometry import first_geometry
 from sio_monitor.ui.shell.workspace import STATE_COLOURS, VIEW_NAMES, Workspace, state_icon
+
+if TYPE_CHECKING:  # views and dialogs are imported when first shown
+    from sio_monitor.ui.charts.charts import ThroughputCharts
+    from sio_monitor.ui.emit.emit_console import EmitConsole
+    from sio_monitor.ui.explorer.explorer import TopologyExplorer
 
 
 class MainWindow(QMainWindow):
@@ -267,7 +270,7 @@ class MainWindow(QMainWindow):
         help_menu = self.menuBar().addMenu("&Help")
         keys = QAction("&Keyboard Shortcuts", self, objectName="shortcutsAction")
         keys.setShortcut(QKeySequence("Ctrl+/"))
-        keys.triggered.connect(lambda: ShortcutsDialog(self).open())
+        keys.triggered.connect(self._shortcuts)
         help_menu.addAction(keys)
         about = QAction("&About SIO Monitor", self, objectName="aboutAction")
         about.setMenuRole(QAction.MenuRole.AboutRole)
@@ -293,7 +296,7 @@ class MainWindow(QMainWindow):
     def _apply_timeouts(self, preferences: Preferences) -> None:
         self.connect_dialog.timeout.setValue(preferences.connect_timeout)
         for workspace in self.workspaces():
-            workspace.emit_console.form.ack_timeout.setValue(preferences.ack_timeout)
+            workspace.set_ack_timeout(preferences.ack_timeout)
 
     def _settings_chosen(self, settings: ConnectionSettings) -> None:
         if self.connect_target is None or self.connections.indexOf(self.connect_target) < 0:
@@ -353,7 +356,14 @@ class MainWindow(QMainWindow):
             self.rejected_label.setToolTip(plain_tooltip(f"Last: {last}"))
 
     def _about(self) -> None:
+        from sio_monitor.ui.shell.help_dialogs import AboutDialog
+
         AboutDialog(self).open()
+
+    def _shortcuts(self) -> None:
+        from sio_monitor.ui.shell.help_dialogs import ShortcutsDialog
+
+        ShortcutsDialog(self).open()
 
     def _restore_layout(self) -> None:
         geometry = QSettings().value("mainWindow/geometry")

@@ -8,6 +8,8 @@ desktop. The font scale multiplies the desktop's own font size.
 
 from __future__ import annotations
 
+import sys
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QStyleFactory
@@ -80,6 +82,8 @@ def apply_theme(theme: str) -> None:
 
 
 def _restyle_charts(dark: bool | None) -> None:
+    if "sio_monitor.ui.charts.charts" not in sys.modules:
+        return  # no charts built yet: each takes the colour scheme when it is
     from sio_monitor.ui.charts.charts import ThroughputCharts
 
     for widget in QApplication.allWidgets():

@@ -5,32 +5,48 @@ console, event log, reconnect banner), built around the workspace's own monitori
 session and probe, so closing one connection tab tears down exactly that
 connection and nothing the others hold. The window only arranges workspaces
 and says which one a menu command applies to.
+
+The overview, the event log and the alerts are built with the workspace (they
+record from the first event). The other views are built, and their modules
+imported, the first time their tab is shown or something asks for them, which
+keeps the charting library and the load and scenario machinery out of start-up;
+until then the workspace samples what the charts show over time.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QSettings, Signal
-from PySide6.QtGui import QColor, QIcon, QPixmap
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, cast
+
+from PySide6.QtCore import QByteArray, QSettings, QTimer, Signal
+from PySide6.QtGui import QColor, QIcon, QPixmap, QShowEvent
 from PySide6.QtWidgets import QFrame, QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from sio_monitor.domain.compatibility import names_socketio_2
 from sio_monitor.domain.eventlog.log import EventLog
 from sio_monitor.domain.events import ConnectionChanged, ConnectionState, PayloadRejected
 from sio_monitor.domain.settings import ConnectionSettings
+from sio_monitor.domain.throughput.chart_series import ChartSampler
+from sio_monitor.domain.topology.changes import ChangeSet
 from sio_monitor.qt.action_runner import ActionRunner
 from sio_monitor.qt.models.eventlog_model import EventLogModel
 from sio_monitor.qt.probe_session import ProbeSession
 from sio_monitor.qt.session import MonitorSession
 from sio_monitor.ui.alerts.alerts_controller import AlertsController
-from sio_monitor.ui.charts.charts import ThroughputCharts
 from sio_monitor.ui.connection.reconnect_banner import ReconnectBanner
-from sio_monitor.ui.emit.emit_console import EmitConsole
-from sio_monitor.ui.explorer.explorer import TopologyExplorer
-from sio_monitor.ui.load.load_panel import LoadPanel, probe_target
 from sio_monitor.ui.log.event_log_view import EventLogPanel
 from sio_monitor.ui.overview.overview import OverviewPanel
-from sio_monitor.ui.scenarios.scenarios_panel import ScenariosPanel, history_emits
+from sio_monitor.ui.shell.accessible_names import name_controls
 from sio_monitor.ui.shell.preferences import event_log_capacity
+
+if TYPE_CHECKING:
+    from sio_monitor.domain.emit.probe_settings import ProbeSettings
+    from sio_monitor.ui.charts.charts import ThroughputCharts
+    from sio_monitor.ui.emit.emit_console import EmitConsole
+    from sio_monitor.ui.explorer.explorer import TopologyExplorer
+    from sio_monitor.ui.load.load_panel import LoadPanel
+    from sio_monitor.ui.scenarios.scenarios_panel import ScenariosPanel
 
 STATE_COLOURS = {
     ConnectionState.CONNECTED: "#2e7d32",
@@ -62,6 +78,31 @@ def scrolled(page: QWidget) -> QScrollArea:
     return area
 
 
+class LazyPage(QWidget):
+    """A view's tab page: the view is built the first time the page is shown or asked for."""
+
+    def __init__(self, build: Callable[[], QWidget], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._build = build
+        #: The view, once built.
+        self.view: QWidget | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+
+    def built(self) -> QWidget:
+        if self.view is None:
+            self.view = self._build()
+            layout = self.layout()
+            assert layout is not None
+            layout.addWidget(self.view)
+        return self.view
+
+    def showEvent(self, event: QShowEvent) -> None:
+        self.built()
+        super().showEvent(event)
+
+
 class Workspace(QWidget):
     """A connection's views; ``state_changed`` whenever its connection says something new."""
 
@@ -87,9 +128,6 @@ class Workspace(QWidget):
         #: Admin actions of the explorer and the Emit tab alike, followed to their effect.
         self.runner = ActionRunner(self.session, self)
         self.overview = OverviewPanel(self.session.bridge, self)
-        self.explorer = TopologyExplorer(self.session, self, runner=self.runner)
-        self.charts = ThroughputCharts(self.session.bridge, self)
-        self.emit_console = EmitConsole(self.session, self.probe, self.runner, parent=self)
         self.event_log = EventLogPanel(
             EventLogModel(EventLog(capacity=event_log_capacity())), parent=self
         )
@@ -102,49 +140,90 @@ class Workspace(QWidget):
         if overview_layout is not None:  # the alerts' line: at the top, under the attention line
             at = overview_layout.indexOf(attention) + 1 if attention is not None else 0
             overview_layout.insertWidget(at, self.alerts.line)  # type: ignore[attr-defined]
+        #: What the charts show over time, sampled from the start, charts built or not.
+        self.chart_sampler = ChartSampler()
+        self._sample_timer = QTimer(self, interval=1000)
+        self._sample_timer.timeout.connect(self._sample_for_charts)
+        self._sample_timer.start()
+        #: Until the emit console is built, the ack timeout it takes when it is.
+        self._ack_timeout: float | None = None
+        self._pages: dict[str, LazyPage] = {
+            "topology": LazyPage(self._build_explorer, self),
+            "throughput": LazyPage(self._build_charts, self),
+            "emit": LazyPage(self._build_emit_console, self),
+            "load": LazyPage(self._build_load_panel, self),
+            "scenarios": LazyPage(self._build_scenarios, self),
+        }
         self.tabs = QTabWidget(self, objectName="mainTabs")
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.overview, "&Overview")
-        self.tabs.addTab(self.explorer, "&Topology")
-        self.tabs.addTab(self.charts, "T&hroughput")
-        self.tabs.addTab(self.emit_console, "&Emit")
+        self.tabs.addTab(self._pages["topology"], "&Topology")
+        self.tabs.addTab(self._pages["throughput"], "T&hroughput")
+        self.tabs.addTab(self._pages["emit"], "&Emit")
         self.tabs.addTab(self.event_log, "&Log")
-        self.load_panel = LoadPanel(
-            self.charts, lambda: probe_target(self.probe.settings, self.settings), self
-        )
-        self.tabs.addTab(scrolled(self.load_panel), "Loa&d")
-        self.scenarios = ScenariosPanel(
-            self.session,
-            emits=lambda: history_emits(self.emit_console),
-            probe_settings=lambda: probe_target(self.probe.settings, self.settings),
-            default_target=lambda: self.settings.url if self.settings is not None else None,
-            log_probe=self.event_log.model.add_probe,
-            parent=self,
-        )
-        self.tabs.addTab(self.scenarios, "S&cenarios")
+        self.tabs.addTab(self._pages["load"], "Loa&d")
+        self.tabs.addTab(self._pages["scenarios"], "S&cenarios")
         self.reconnect_banner = ReconnectBanner(self.session, self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.reconnect_banner)
         layout.addWidget(self.tabs, 1)
-        self._name_splitters()
+        self._name_splitters(self.overview, "overview")
+        self._name_splitters(self.event_log, "log")
 
         self.runner.status_message.connect(self.status_message)
-        self.explorer.status_message.connect(self.status_message)
-        self.emit_console.status_message.connect(self.status_message)
         self.event_log.status_message.connect(self.status_message)
-        self.load_panel.status_message.connect(self.status_message)
-        self.scenarios.status_message.connect(self.status_message)
         self.event_log.show_socket.connect(self._show_socket)
         self.overview.show_view.connect(
             lambda name: self.show_view(name) if name in VIEW_NAMES else None
         )
+        self.session.bridge.batch_applied.connect(self._forget_samples)
+        # The probe speaking before the Emit tab was shown: the emit console's log keeps it.
+        self.probe.state_changed.connect(self._probe_spoke)
+        self.probe.events_arrived.connect(self._probe_events)
         self.session.bridge.connection_changed.connect(self._connection_changed)
         self.session.bridge.payload_rejected.connect(self._payload_rejected)
         self.session.bridge.notice.connect(self.status_message)
         self.alerts.status_message.connect(self.status_message)
         self.probe.events_arrived.connect(self.alerts.note_probe)
+
+    # --- the views built on first showing ---------------------------------------------------
+
+    @property
+    def explorer(self) -> TopologyExplorer:
+        return cast("TopologyExplorer", self._pages["topology"].built())
+
+    @property
+    def charts(self) -> ThroughputCharts:
+        return cast("ThroughputCharts", self._pages["throughput"].built())
+
+    @property
+    def emit_console(self) -> EmitConsole:
+        return cast("EmitConsole", self._pages["emit"].built())
+
+    @property
+    def load_panel(self) -> LoadPanel:
+        scroll = cast(QScrollArea, self._pages["load"].built())
+        return cast("LoadPanel", scroll.widget())
+
+    @property
+    def scenarios(self) -> ScenariosPanel:
+        return cast("ScenariosPanel", self._pages["scenarios"].built())
+
+    def built_views(self) -> list[QWidget]:
+        """The views built so far (a view not yet shown has nothing to save or follow)."""
+        return [page.view for page in self._pages.values() if page.view is not None]
+
+    def set_ack_timeout(self, seconds: float) -> None:
+        """The emit console's ack timeout, now or when it is built."""
+        self._ack_timeout = seconds
+        page = self._pages["emit"]
+        if page.view is not None:
+            self.emit_console.form.ack_timeout.setValue(seconds)
+
+    def current_view(self) -> str:
+        return VIEW_NAMES[self.tabs.currentIndex()]
 
     # --- what the window asks -------------------------------------------------------------
 
@@ -182,21 +261,99 @@ class Workspace(QWidget):
 
     # --- internals ---------------------------------------------------------------------------
 
-    def _name_splitters(self) -> None:
-        """Give every splitter of the views a stable name, so its position can be remembered."""
-        for panel, prefix in (
-            (self.overview, "overview"),
-            (self.explorer, "explorer"),
-            (self.charts, "charts"),
-            (self.emit_console, "emit"),
-            (self.event_log, "log"),
-        ):
-            for number, splitter in enumerate(panel.findChildren(QSplitter)):
-                if not splitter.objectName():
-                    splitter.setObjectName(f"{prefix}Split{number}")
+    @staticmethod
+    def _name_splitters(panel: QWidget, prefix: str) -> None:
+        """Give every splitter of a view a stable name, so its position can be remembered."""
+        for number, splitter in enumerate(panel.findChildren(QSplitter)):
+            if not splitter.objectName():
+                splitter.setObjectName(f"{prefix}Split{number}")
+
+    def _built(self, view: QWidget, prefix: str | None) -> None:
+        """A view just built: its splitters named and where they were left, its controls named."""
+        if prefix is not None:
+            self._name_splitters(view, prefix)
+        settings = QSettings()
+        for splitter in view.findChildren(QSplitter):
+            state = settings.value(SPLITTER_SETTINGS + splitter.objectName())
+            if splitter.objectName() and isinstance(state, QByteArray) and not state.isEmpty():
+                splitter.restoreState(state)
+        name_controls(view)
+
+    def _build_explorer(self) -> QWidget:
+        from sio_monitor.ui.explorer.explorer import TopologyExplorer
+
+        explorer = TopologyExplorer(self.session, self, runner=self.runner)
+        explorer.status_message.connect(self.status_message)
+        self._built(explorer, "explorer")
+        return explorer
+
+    def _build_charts(self) -> QWidget:
+        from sio_monitor.ui.charts.charts import ThroughputCharts
+
+        self._sample_timer.stop()  # the charts sample from now on
+        charts = ThroughputCharts(self.session.bridge, self, sampler=self.chart_sampler)
+        self._built(charts, "charts")
+        return charts
+
+    def _build_emit_console(self) -> QWidget:
+        from sio_monitor.ui.emit.emit_console import EmitConsole
+
+        console = EmitConsole(self.session, self.probe, self.runner, parent=self)
+        if self._ack_timeout is not None:
+            console.form.ack_timeout.setValue(self._ack_timeout)
+        console.status_message.connect(self.status_message)
+        self._built(console, "emit")
+        return console
+
+    def _build_load_panel(self) -> QWidget:
+        from sio_monitor.ui.load.load_panel import LoadPanel
+
+        panel = LoadPanel(self.charts, self._probe_target, self)
+        panel.status_message.connect(self.status_message)
+        page = scrolled(panel)
+        self._built(page, None)
+        return page
+
+    def _build_scenarios(self) -> QWidget:
+        from sio_monitor.ui.scenarios.scenarios_panel import ScenariosPanel, history_emits
+
+        scenarios = ScenariosPanel(
+            self.session,
+            emits=lambda: history_emits(self.emit_console),
+            probe_settings=self._probe_target,
+            default_target=lambda: self.settings.url if self.settings is not None else None,
+            log_probe=self.event_log.model.add_probe,
+            parent=self,
+        )
+        scenarios.status_message.connect(self.status_message)
+        self._built(scenarios, None)
+        return scenarios
+
+    def _probe_target(self) -> ProbeSettings | None:
+        from sio_monitor.ui.load.load_panel import probe_target
+
+        return probe_target(self.probe.settings, self.settings)
+
+    def _probe_spoke(self, _change: object) -> None:
+        if self._pages["emit"].view is None:
+            self._pages["emit"].built()  # it catches up with the probe's state itself
+
+    def _probe_events(self, batch: list[object]) -> None:
+        if self._pages["emit"].view is None:  # built now, it missed this batch's signal
+            self.emit_console.take_probe_events(batch)
+
+    def _sample_for_charts(self) -> None:
+        bridge = self.session.bridge
+        hidden = (bridge.admin_namespace,)
+        self.chart_sampler.sample(bridge.rates, bridge.topology, int(time.time()), hidden)
+
+    def _forget_samples(self, changes: ChangeSet) -> None:
+        """A new connection brings new rates (once built, the charts forget for themselves)."""
+        if changes.replaced and self._pages["throughput"].view is None:
+            self.chart_sampler.clear()
 
     def _show_socket(self, nsp: str, sid: str) -> None:
-        self.tabs.setCurrentWidget(self.explorer)
+        self.tabs.setCurrentWidget(self._pages["topology"])
         self.explorer.select_socket(nsp, sid)
 
     def _connection_changed(self, change: ConnectionChanged) -> None:
@@ -206,7 +363,7 @@ class Workspace(QWidget):
 
     def _offer_the_emit_console(self, sentence: str) -> None:
         """A Socket.IO 2 server cannot be monitored (admin-ui needs 3+), but the probe speaks it."""
-        self.tabs.setCurrentWidget(self.emit_console)
+        self.tabs.setCurrentWidget(self._pages["emit"])
         panel = self.emit_console.connection
         if self.settings is not None:
             panel.follow_url(self.settings.url)
