@@ -112,6 +112,50 @@ def test_most_timer_ticks_cost_a_comparison(panel: ThroughputCharts, bridge: Eve
     assert panel.redraw()
 
 
+def test_a_timer_redraw_updates_one_chart_per_slice(
+    panel: ThroughputCharts, bridge: EventBridge
+) -> None:
+    """Each chart repaints in its own slice of the loop; the end is what ``redraw`` shows."""
+    development_stream(bridge, panel)
+    panel.redraw_timer.stop()
+    assert panel.redraw(force=True)
+    before = {key: plot.view.viewRange()[0] for key, plot in panel.plots.items()}
+    panel.clock = lambda: NOW + 10  # the live edge moves on
+    panel.redraw_timer.timeout.emit()
+    assert panel.stagger_timer.isActive()
+    moved_per_slice = []
+    for _ in panel.plots:
+        panel.stagger_timer.timeout.emit()  # as the single-shot timer does, slice by slice
+        moved = [k for k, plot in panel.plots.items() if plot.view.viewRange()[0] != before[k]]
+        moved_per_slice.append(len(moved))
+    assert moved_per_slice == list(range(1, len(panel.plots) + 1))
+    shown = {key: plot.shown() for key, plot in panel.plots.items()}
+    ranges = {key: plot.view.viewRange() for key, plot in panel.plots.items()}
+    assert panel.redraw(force=True)
+    for key, plot in panel.plots.items():
+        assert plot.view.viewRange() == ranges[key]
+        again = plot.shown()
+        assert [spec for spec, _, _ in again] == [spec for spec, _, _ in shown[key]]
+        for (_, xs, ys), (_, xs0, ys0) in zip(again, shown[key], strict=True):
+            assert xs.tolist() == xs0.tolist() and ys.tolist() == ys0.tolist()
+
+
+def test_a_redraw_leaves_unchanged_curves_alone(
+    panel: ThroughputCharts, bridge: EventBridge, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    development_stream(bridge, panel)
+    assert panel.redraw(now=NOW)
+    calls: list[str] = []
+    for plot in panel.plots.values():
+        for key, item in plot.curves.items():
+            monkeypatch.setattr(item, "setData", lambda *a, key=key, **k: calls.append(key))
+    assert panel.redraw(now=NOW)  # re-read in full, the same values
+    assert calls == []
+    feed(bridge, *events(NOW, "/", "chat:message", 5, 0))
+    assert panel.redraw(now=NOW)
+    assert "events:eventsReceived" in calls and "bytes:bytesIn@*" not in calls
+
+
 def test_window_switching_changes_the_range_and_the_points(
     panel: ThroughputCharts, bridge: EventBridge
 ) -> None:

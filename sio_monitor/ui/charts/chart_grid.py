@@ -9,6 +9,8 @@ chart it is over.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPointF, Signal
 from PySide6.QtWidgets import QWidget
@@ -70,11 +72,13 @@ class ChartGrid(pg.GraphicsLayoutWidget):
             plot.view.sigRangeChangedManually.connect(lambda *_: self.moved_by_user.emit())
         self.scene().sigMouseMoved.connect(self._mouse_moved)
 
-    def set_x_range(self, low: float, high: float) -> None:
+    def set_x_range(self, low: float, high: float, plots: Iterable[LivePlot] | None = None) -> None:
+        """Every chart's time range, or only ``plots``' (the others follow on later slices)."""
         self._syncing = True
         try:
-            for plot in self.plots.values():
-                plot.view.setXRange(low, high, padding=0)
+            for plot in self.plots.values() if plots is None else plots:
+                if plot.view.viewRange()[0] != [low, high]:  # a range set again repaints too
+                    plot.view.setXRange(low, high, padding=0)
         finally:
             self._syncing = False
 

@@ -1,7 +1,8 @@
 """One live chart: a pyqtgraph plot whose curves are kept per series, with SI axis and read-out.
 
-Curves are created once per series and then only fed ``setData``: creating
-plot items per frame is what makes pyqtgraph slow. Labels that come from the
+Curves are created once per series and then only fed ``setData``, and only
+when their arrays changed: creating plot items per frame is what makes
+pyqtgraph slow, and a curve given new data repaints its whole chart. Labels that come from the
 network (namespaces, event names, server ids) are escaped before they reach
 pyqtgraph's labels, which render HTML; the hover read-out is a plain-text item.
 """
@@ -157,6 +158,8 @@ class LivePlot:
         self._theme = LIGHT
         self.curves: dict[str, pg.PlotDataItem] = {}
         self.specs: dict[str, SeriesSpec] = {}
+        #: The arrays each curve was last given, to skip a ``setData`` that would change nothing.
+        self._given: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self.legend = self._new_legend()
         self.crosshair = pg.InfiniteLine(angle=90, movable=False)
         self.readout = pg.TextItem(anchor=(0, 0))
@@ -180,18 +183,21 @@ class LivePlot:
 
     def set_series(
         self, specs: list[SeriesSpec], data: dict[str, tuple[np.ndarray, np.ndarray]]
-    ) -> None:
+    ) -> bool:
         """Show exactly these series: update kept curves, add new ones, drop the rest.
 
         Items are only created or removed when the set of series changes (a
         new namespace, another server, the mode); every other frame is a
-        ``setData`` on the existing curves.
+        ``setData`` on the existing curves whose values moved. Returns whether
+        anything shown changed.
         """
         wanted = [spec.key for spec in specs]
         changed = wanted != list(self.curves)
+        moved = changed
         for key in [k for k in self.curves if k not in wanted]:
             self.plot.removeItem(self.curves.pop(key))
             self.specs.pop(key, None)
+            self._given.pop(key, None)
         for spec in specs:
             xs, ys = data.get(spec.key, (_EMPTY, _EMPTY))
             curve = self.curves.get(spec.key)
@@ -208,11 +214,17 @@ class LivePlot:
                 self.curves[spec.key] = curve
             elif self.specs[spec.key].role != spec.role:
                 curve.setPen(pg.mkPen(self._theme.colour(spec.role), width=1))
+                moved = True
             self.specs[spec.key] = spec
-            curve.setData(xs, ys)
+            given = self._given.get(spec.key)
+            if given is None or not (_same(given[0], xs) and _same(given[1], ys)):
+                curve.setData(xs, ys)
+                self._given[spec.key] = (xs, ys)
+                moved = True
         if changed:
             self.curves = {key: self.curves[key] for key in wanted}
             self._rebuild_legend()
+        return moved
 
     def shown(self) -> list[tuple[SeriesSpec, np.ndarray, np.ndarray]]:
         """The series on screen now (curves hidden from the legend are not)."""
@@ -241,7 +253,9 @@ class LivePlot:
         height = self.view.height()
         legend = self.legend.boundingRect().height() + 6 if self.legend.items else 0.0
         free = max(0.4, 1.0 - legend / height) if height > 0 else 0.7
-        self.plot.setYRange(0, max(top * Y_HEADROOM / free, 1.0), padding=0)
+        high = max(top * Y_HEADROOM / free, 1.0)
+        if self.view.viewRange()[1] != [0.0, high]:  # pyqtgraph would repaint all the same
+            self.plot.setYRange(0, high, padding=0)
 
     def set_note(self, text: str, detail: str = "") -> None:
         """Show one line in the middle of the chart (``detail`` as its tooltip), or none."""
@@ -348,6 +362,10 @@ class LivePlot:
         for key, curve in self.curves.items():
             self.legend.addItem(curve, html.escape(self.specs[key].label))
         self.legend.setVisible(not self.readout.isVisible())
+
+
+def _same(old: np.ndarray, new: np.ndarray) -> bool:
+    return old is new or (old.shape == new.shape and bool(np.array_equal(old, new)))
 
 
 _EMPTY = np.zeros(0)

@@ -3,6 +3,10 @@
 Nothing here runs per event. The panel reads the rate buffers on its own
 timer (10 Hz, only while visible), and redraws only when what it would show
 changed: the live edge moves once a second, so most ticks cost a comparison.
+A timer redraw reads the data in one slice of the event loop, then updates
+one chart per slice, so each repaint covers one chart and no slice holds the
+GUI thread for a whole frame; a chart whose curves and range did not move is
+not touched, and so not repainted.
 A second, always-running 1 Hz timer samples what the rates do not keep over
 time (clients, sockets per namespace) so the history is there when the panel
 is shown; event names need no sampling, the rates keep each one's exact
@@ -13,6 +17,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
@@ -20,12 +25,13 @@ from PySide6.QtGui import QGuiApplication, QHideEvent, QPalette, QShowEvent
 from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 
 from sio_monitor.domain.clock_format import time_of_day
-from sio_monitor.domain.throughput.chart_data import SeriesReader
+from sio_monitor.domain.throughput.chart_data import Arrays, SeriesReader
 from sio_monitor.domain.throughput.chart_series import (
     CLIENTS,
     EVENTS,
     REASONS,
     ChartSampler,
+    SeriesSpec,
     gauge_plan,
     live_end,
     rate_plan,
@@ -46,8 +52,21 @@ REDRAW_HZ = 10
 #: for seconds already shown is picked up at most this often.
 LATE_DATA_SECONDS = 2.0
 MAX_PICKED = 6
+#: Between one chart's update (and its repaint) and the next one's in a timer redraw.
+STAGGER_MS = 0
 
 PRODUCTION_TITLE = "Events per second (from packets: production mode)"
+
+
+@dataclass(slots=True)
+class _Frame:
+    """One redraw's data, read at once and shown chart by chart."""
+
+    plan: dict[str, list[SeriesSpec]]
+    data: dict[str, Arrays]
+    end: int
+    production: bool
+    reasons: ReasonPlan
 
 
 class ThroughputCharts(QWidget):
@@ -119,7 +138,11 @@ class ThroughputCharts(QWidget):
         QGuiApplication.styleHints().colorSchemeChanged.connect(self._scheme_changed)
 
         self.redraw_timer = QTimer(self, interval=1000 // REDRAW_HZ)
-        self.redraw_timer.timeout.connect(self.redraw)
+        self.redraw_timer.timeout.connect(self._tick)
+        self._frame: _Frame | None = None
+        self._unshown: list[str] = []  # charts the timer's frame has still to update
+        self.stagger_timer = QTimer(self, interval=STAGGER_MS, singleShot=True)
+        self.stagger_timer.timeout.connect(self._show_next)
         self.sample_timer = QTimer(self, interval=1000)
         self.sample_timer.timeout.connect(self.sample)
         self.sample_timer.start()
@@ -245,8 +268,39 @@ class ThroughputCharts(QWidget):
         ``now`` pins the last second shown (tests, and the benchmark) and
         re-reads everything, as ``force`` does; otherwise the last second is
         the live edge and most calls only compare keys. Returns whether the
-        curves were updated.
+        curves were updated; every chart is, before this returns.
         """
+        frame = self._read(now, force)
+        if frame is None:
+            return False
+        for key in self.plots:
+            self._show_plot(key, frame)
+        return True
+
+    def _tick(self) -> None:
+        """The redraw timer: read what changed now, show it one chart per slice of the loop."""
+        if self._unshown:
+            return  # the last frame is still being shown
+        frame = self._read(None, False)
+        if frame is not None:
+            self._frame, self._unshown = frame, list(self.plots)
+            self.stagger_timer.start()
+
+    def _show_next(self) -> None:
+        if self._frame is None or not self._unshown:
+            return
+        self._show_plot(self._unshown.pop(0), self._frame)
+        if self._unshown:
+            self.stagger_timer.start()
+        else:
+            self._frame = None
+
+    def _drop_unshown(self) -> None:
+        self.stagger_timer.stop()
+        self._frame, self._unshown = None, []
+
+    def _read(self, now: float | None, force: bool) -> _Frame | None:
+        """Everything a redraw shows, or ``None`` when it would show what is shown."""
         rates, topology = self._bridge.rates, self._bridge.topology
         if self.paused:
             end = self._frozen_end if self._frozen_end is not None else self._shown_end()
@@ -281,7 +335,8 @@ class ThroughputCharts(QWidget):
             or time.monotonic() - self._drawn_at < LATE_DATA_SECONDS
         )
         if unchanged and not force:
-            return False
+            return None
+        self._drop_unshown()  # this frame replaces one still being shown
         self._view_key, self._fresh_key, self._drawn_at = view_key, fresh_key, time.monotonic()
         self.redraws += 1
 
@@ -300,37 +355,39 @@ class ThroughputCharts(QWidget):
             time.monotonic(),
         )
         merge_overlays(self.overlays, plan, data, end, self.window)
-        for key, plot in self.plots.items():
-            plot.set_series(plan[key], data)
-        self.plots[REASONS].set_note(reasons.note, reasons.detail)
-        self._set_titles(production)
-        if self.following:
-            self.graphics.set_x_range(end - self.window + 1, end)
-        for plot in self.plots.values():
-            plot.fit_y()
-            if plot.readout_visible():
-                plot.show_readout(plot.crosshair.value())
         server = self.server if reasons.metric == RAW else None
         self.reasons_table.set_rows(
             rates.disconnection_reasons(self.window, server, reasons.metric)
         )
         self._last_end = end
         self._show_status()
-        return True
+        return _Frame(plan, data, end, production, reasons)
 
-    def _set_titles(self, production: bool) -> None:
+    def _show_plot(self, key: str, frame: _Frame) -> None:
+        """One chart's curves, title, time range and value range for ``frame``."""
+        plot = self.plots[key]
+        plot.set_series(frame.plan[key], frame.data)
+        if key == REASONS:
+            plot.set_note(frame.reasons.note, frame.reasons.detail)
+        title = self._title(key, frame.production)
+        if title != plot.title:
+            plot.set_title(title)
+        if self.following:
+            self.graphics.set_x_range(frame.end - self.window + 1, frame.end, [plot])
+        plot.fit_y()
+        if plot.readout_visible():
+            plot.show_readout(plot.crosshair.value())
+
+    def _title(self, key: str, production: bool) -> str:
         suffix = f" · server {self.server}" if self.server else ""
-        for key, plot in self.plots.items():
-            if key == EVENTS:
-                title = PRODUCTION_TITLE + suffix if production else TITLES[EVENTS]
-                if self.server and not production:
-                    title += " · all servers (events carry no server id)"
-            elif key == REASONS and self._reasons is not None:
-                title = self._reasons.title
-            else:
-                title = TITLES[key] + suffix
-            if title != plot.title:
-                plot.set_title(title)
+        if key == EVENTS:
+            title = PRODUCTION_TITLE + suffix if production else TITLES[EVENTS]
+            if self.server and not production:
+                title += " · all servers (events carry no server id)"
+            return title
+        if key == REASONS and self._reasons is not None:
+            return self._reasons.title
+        return TITLES[key] + suffix
 
     # --- state -----------------------------------------------------------------------
 
@@ -350,6 +407,7 @@ class ThroughputCharts(QWidget):
         self.server = None
         self.controls.clear_servers()
         self._view_key = None
+        self._drop_unshown()
         self.reader.invalidate()
 
     def _update_tables(self) -> None:
@@ -401,3 +459,4 @@ class ThroughputCharts(QWidget):
     def hideEvent(self, event: QHideEvent) -> None:
         super().hideEvent(event)
         self.redraw_timer.stop()
+        self._drop_unshown()
