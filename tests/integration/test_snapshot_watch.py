@@ -52,6 +52,7 @@ BATCH = 50
 WATCH_KEYS = {
     "time", "servers", "clients", "sockets", "eventsIn", "eventsOut", "bytesIn", "bytesOut",
     "packetsIn", "packetsOut", "connects", "disconnects", "droppedPayloads", "dropped",
+    "serversReporting",
 }  # fmt: skip
 
 # --- servers and their truth -----------------------------------------------------------
