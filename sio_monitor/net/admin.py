@@ -65,7 +65,12 @@ from sio_monitor.net.failures import (
     not_instrumented_message,
     speaks_engineio_3,
 )
-from sio_monitor.net.parsers import other_parser, parser_mismatch_message, serializer_for
+from sio_monitor.net.parsers import (
+    answers_at_all,
+    other_parser,
+    parser_mismatch_message,
+    serializer_for,
+)
 from sio_monitor.net.teardown import SHUTDOWN_STEP_TIMEOUT, abandon
 
 log = logging.getLogger(__name__)
@@ -77,8 +82,6 @@ INSTRUMENTED_TIMEOUT = 5.0
 _CONNECT_FAILURES = (socketio.exceptions.ConnectionError, ValueError, OSError, TimeoutError)
 #: The engine's reason when the server said goodbye (a deploy closing its sockets).
 SERVER_DISCONNECT = "server disconnect"
-#: Seconds the other parser is given to join the admin namespace, when the chosen one failed.
-PARSER_CHECK_TIMEOUT = 5.0
 #: Share of the engine's allowance of silence that marks a loss as a hung server: the
 #: engine gives up only after all of it, a closed socket ends at once.
 STALL_SHARE = 0.9
@@ -206,25 +209,16 @@ class AdminClient:
             http_session=self._make_http_session,
             serializer=serializer_for(other_parser(settings.parser)),
         )
-        budget = max(1.0, min(settings.connect_timeout, PARSER_CHECK_TIMEOUT))
-        try:
-            await asyncio.wait_for(
-                other.connect(
-                    settings.url,
-                    headers=dict(settings.headers),
-                    auth=self._auth,
-                    transports=settings.transports,
-                    namespaces=[self._namespace],
-                    socketio_path=settings.path,
-                    wait_timeout=budget,
-                ),
-                budget,
-            )
-        except (*_CONNECT_FAILURES, TimeoutError):
-            return False
-        finally:
-            await abandon(other)
-        return True
+        return await answers_at_all(
+            other,
+            settings.url,
+            settings.connect_timeout,
+            headers=dict(settings.headers),
+            auth=self._auth,
+            transports=settings.transports,
+            namespaces=[self._namespace],
+            socketio_path=settings.path,
+        )
 
     def _parser_sentence(self) -> str:
         host, port = self.settings.host_port

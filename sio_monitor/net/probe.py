@@ -43,7 +43,12 @@ from sio_monitor.net.failures import (
     describe_connect_error,
     diagnose_transport_failure,
 )
-from sio_monitor.net.parsers import other_parser, parser_mismatch_message, serializer_for
+from sio_monitor.net.parsers import (
+    answers_at_all,
+    other_parser,
+    parser_mismatch_message,
+    serializer_for,
+)
 from sio_monitor.net.teardown import abandon
 
 log = logging.getLogger(__name__)
@@ -54,8 +59,6 @@ Sink = Callable[[object], None]
 RESERVED_EVENTS = frozenset(
     {"connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener"}
 )
-#: Seconds the other parser is given to join, when the chosen one failed at the namespaces.
-PARSER_CHECK_TIMEOUT = 5.0
 #: What python-engineio says when a polling handshake was not Engine.IO 4.
 _FOREIGN_HANDSHAKE = ("OPEN packet not returned by server", "Unexpected response from server")
 #: The start of an Engine.IO 3 polling payload: "<length>:" text framing, or its binary form.
@@ -228,25 +231,16 @@ class ProbeClient:
             http_session=self._make_http_session,
             serializer=serializer_for(other_parser(settings.parser)),
         )
-        budget = max(1.0, min(settings.connect_timeout, PARSER_CHECK_TIMEOUT))
-        try:
-            await asyncio.wait_for(
-                other.connect(
-                    settings.connect_url(),
-                    headers=dict(settings.headers),
-                    auth=settings.auth,
-                    transports=settings.transports,
-                    namespaces=list(settings.namespaces),
-                    socketio_path=settings.path,
-                    wait_timeout=budget,
-                ),
-                budget,
-            )
-        except (socketio.exceptions.ConnectionError, ValueError, OSError, TimeoutError):
-            return False
-        finally:
-            await abandon(other)
-        return True
+        return await answers_at_all(
+            other,
+            settings.connect_url(),
+            settings.connect_timeout,
+            headers=dict(settings.headers),
+            auth=settings.auth,
+            transports=settings.transports,
+            namespaces=list(settings.namespaces),
+            socketio_path=settings.path,
+        )
 
     def _parser_sentence(self) -> str:
         return parser_mismatch_message(self.settings.where, self.settings.parser)

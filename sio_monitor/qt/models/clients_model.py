@@ -15,7 +15,6 @@ from PySide6.QtCore import QObject, Qt
 from sio_monitor.domain.topology.changes import ChangeSet
 from sio_monitor.domain.topology.filter_index import SocketFilter, SocketKey
 from sio_monitor.domain.topology.nodes import ClientState, SocketState
-from sio_monitor.domain.topology.topology import Topology
 from sio_monitor.qt.bridge import EventBridge
 from sio_monitor.qt.models.topology_model import socket_cells, socket_tooltip
 from sio_monitor.qt.models.tree_base import MARK_COLOUR, PATH_ROLE, Index, Node, TreeModelBase
@@ -29,16 +28,10 @@ _PATH = int(PATH_ROLE)
 class ClientsTreeModel(TreeModelBase):
     """Engine client > its sockets, in the order the clients first appeared."""
 
-    COLUMNS = ("Name", "Transport", "Address", "Connected")
-
     def __init__(
         self, bridge: EventBridge, socket_filter: SocketFilter, parent: QObject | None = None
     ) -> None:
-        super().__init__(parent)
-        self._bridge = bridge
-        self._filter = socket_filter
-        self._topology: Topology = bridge.topology
-        self._arrived: set[SocketKey] = set()
+        super().__init__(bridge, socket_filter, parent)
         self.rebuild()
 
     def rebuild(self) -> None:

@@ -25,7 +25,6 @@ from PySide6.QtGui import QColor
 from sio_monitor.domain.topology.changes import ChangeSet
 from sio_monitor.domain.topology.filter_index import SocketFilter, SocketKey
 from sio_monitor.domain.topology.nodes import NamespaceState, SocketState
-from sio_monitor.domain.topology.topology import Topology
 from sio_monitor.qt.bridge import EventBridge
 from sio_monitor.qt.models.socket_table_model import socket_cells, socket_tooltip
 from sio_monitor.qt.models.tree_base import (
@@ -55,19 +54,13 @@ _MUTED = QColor(120, 120, 120)
 class RoomsTreeModel(TreeModelBase):
     """Namespace > room > socket, with counts in the labels (``lobby (12)``)."""
 
-    COLUMNS = ("Name", "Transport", "Address", "Connected")
-
     def __init__(
         self, bridge: EventBridge, socket_filter: SocketFilter, parent: QObject | None = None
     ) -> None:
-        super().__init__(parent)
-        self._bridge = bridge
-        self._filter = socket_filter
-        self._topology: Topology = bridge.topology
+        super().__init__(bridge, socket_filter, parent)
         self._show_private = False
         self._production = False
         self._roomless: dict[str, dict[str, None]] = {}  # nsp -> sockets in no public room
-        self._arrived: set[SocketKey] = set()  # sockets new in the batch being applied: tinted
         self._listed: dict[str, set[Hashable]] = {}  # nsp -> the rooms that have a row
         self._refused: dict[str, bool] = {}  # nsp -> a room went without a row (filtering)
         self._opened: dict[str, dict[Hashable, None]] = {}  # nsp -> rooms whose sockets are built

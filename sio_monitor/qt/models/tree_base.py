@@ -33,6 +33,10 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor
 
+from sio_monitor.domain.topology.filter_index import SocketFilter, SocketKey
+from sio_monitor.domain.topology.topology import Topology
+from sio_monitor.qt.bridge import EventBridge
+
 Index = QModelIndex | QPersistentModelIndex
 
 #: How long a new socket stays tinted.
@@ -112,10 +116,16 @@ def runs(rows: Iterable[int]) -> Iterator[tuple[int, int]]:
 class TreeModelBase(QAbstractItemModel):
     """Node bookkeeping, keyed-diff application and the new-row tint for the tree models."""
 
-    COLUMNS: tuple[str, ...] = ("Name",)
+    COLUMNS: tuple[str, ...] = ("Name", "Transport", "Address", "Connected")
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(
+        self, bridge: EventBridge, socket_filter: SocketFilter, parent: QObject | None = None
+    ) -> None:
         super().__init__(parent)
+        self._bridge = bridge
+        self._filter = socket_filter
+        self._topology: Topology = bridge.topology  # the one the rows were built from
+        self._arrived: set[SocketKey] = set()  # sockets new in the batch being applied: tinted
         self._root = Node("root", None, (), None, None)
         self._nodes: dict[tuple[Any, ...], Node] = {}
         self._marked: dict[Node, float] = {}
