@@ -30,6 +30,7 @@ from sio_monitor.domain.settings import DEFAULT_ADMIN_NAMESPACE, ConnectionSetti
 from sio_monitor.gc_policy import (
     FREEZE_EVERY_MS,
     SETTLE_AFTER_S,
+    collect_on_gui_thread_only,
     freeze_survivors,
     settle_after_start_up,
 )
@@ -93,7 +94,9 @@ class Application:
         # Unexpected errors: run_gui installs the hooks; the panel says each kind once.
         self.errors = ErrorReporter(self.window, secrets=self._secrets)
         self.window.add_error_panel(ErrorPanel(self.errors, self.window))
-        self._gc_timer = QTimer(self.window, interval=FREEZE_EVERY_MS)  # see gc_policy
+        # Collections run on this timer only, never on a worker thread: see gc_policy.
+        collect_on_gui_thread_only()
+        self._gc_timer = QTimer(self.window, interval=FREEZE_EVERY_MS)
         self._gc_timer.timeout.connect(freeze_survivors)
         self._gc_timer.start()
 

@@ -1,28 +1,34 @@
-"""Garbage collection settings for a process that takes tens of thousands of events a second.
+"""Garbage collection for a Qt process that takes tens of thousands of events a second.
 
-Measured with the whole app under a flooding admin stream
+First, where: only on the GUI thread. CPython runs a collection in whichever
+thread allocates past the threshold, and the recording writer, the payload
+decoder and qasync's executor threads allocate plenty. A reference cycle that
+holds a Qt object (a model and its timer, a view and its connected slots)
+destroyed on such a thread leaves its timers registered with the GUI thread's
+dispatcher ("Timers cannot be stopped from another thread"), and the next time
+one fires Qt reads freed memory: a SIGSEGV in ``QTimerInfoList::activateTimers``.
+pyqtgraph's ``util.garbage_collector`` documents the same trap. So collection
+by allocation is off (``gc.disable``), and a GUI-thread timer collects instead
+(tests/unit/test_gc_policy.py crashes a process without this and not with it).
+
+Then, how much. Measured with the whole app under a flooding admin stream
 (tests/benchmarks/bench_app.py): CPython's default thresholds (700, 10, 10)
 ran a young collection every few dozen events and a full collection every
 second or so; each full one walked the ~130,000 objects left by start-up
 (modules, functions, Qt wrappers) plus every event still in flight, for 70 to
 120 ms of CPU on the GUI thread, which is what made a 10 ms timer fire up to
-250 ms late and cost a third of the ingest rate.
+250 ms late and cost a third of the ingest rate. Start-up's objects are moved
+out of the collector's sight (``gc.freeze``): they live as long as the process
+and are never garbage. An event lives for one 30 ms coalescing tick, so most
+die by reference count before any collection sees them.
 
-Three changes. Start-up's objects are moved out of the collector's sight
-(``gc.freeze``): they live as long as the process and are never garbage. And
-the young generation is collected every 20,000 allocations instead of 700:
-an event lives for one 30 ms coalescing tick, so most die by reference count
-before a collection sees them, instead of being promoted and walked again and
-again. Reference cycles are still found, only later; the memory benchmark
+Objects that arrive later and stay (a topology of 100,000 rooms, say) would
+still be walked by every full collection, 60-200 ms each, so once a second the
+timer collects the young generations and freezes what survived. Cyclic garbage
+that outlives a second is then out of reach, so every ten minutes everything
+is unfrozen and collected once (one pause of the length above), which bounds
+what such garbage can hold; the memory benchmark
 (tests/benchmarks/bench_memory.py) shows the heap flat over a long run.
-
-Third: objects that arrive later and stay (a topology of 100,000 rooms, say)
-would still be walked by every full collection, 60-200 ms each every few
-thousand events in tests/integration/test_big_payloads.py, so once a second
-the young generations are collected and what survived is frozen too. Cyclic
-garbage that outlives a second is then out of reach, so every ten minutes
-everything is unfrozen and collected once (one pause of the length above),
-which bounds what such garbage can hold.
 """
 
 from __future__ import annotations
@@ -32,9 +38,6 @@ import gc
 #: Seconds after start that the app settles the heap: after the first paint, which the
 #: collection (about 70 ms) would otherwise delay.
 SETTLE_AFTER_S = 1.0
-
-#: Allocations between young collections; the older generations keep their default ratios.
-YOUNG_THRESHOLD = 20_000
 
 #: Milliseconds between two freezes of what survived the young collections.
 FREEZE_EVERY_MS = 1000
@@ -56,9 +59,17 @@ def freeze_survivors() -> None:
     gc.freeze()
 
 
+def collect_on_gui_thread_only() -> None:
+    """Stop collections triggered by allocation; call before any thread starts.
+
+    From here on only ``freeze_survivors`` and ``settle_after_start_up`` collect,
+    both called on the GUI thread.
+    """
+    gc.disable()
+
+
 def settle_after_start_up() -> None:
-    """Collect once, then freeze what start-up built and space out young collections."""
+    """Collect once, then freeze what start-up built; collections stay on the GUI thread."""
+    collect_on_gui_thread_only()
     gc.collect()
     gc.freeze()
-    _, middle, old = gc.get_threshold()
-    gc.set_threshold(YOUNG_THRESHOLD, middle, old)

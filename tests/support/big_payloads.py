@@ -274,12 +274,10 @@ def _run_monitor_once(
         finally:
             server.stop()
 
-    thresholds = gc.get_threshold()
     try:
         return loop.run_until_complete(main())
     finally:
-        gc.unfreeze()  # the rest of the suite runs with CPython's own settings
-        gc.set_threshold(*thresholds)
+        gc.unfreeze()  # the rest of the suite collects all it leaves (tests/conftest.py)
 
 
 @contextlib.asynccontextmanager
