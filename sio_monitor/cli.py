@@ -158,6 +158,11 @@ def _run_gui(argv: Sequence[str]) -> int:
     args = parser.parse_args(argv)
     _configure_logging(args.verbose)
     profile = _profile_name(parser, args)
+    from sio_monitor.gc_policy import collect_on_gui_thread_only
+
+    # Before Qt and any thread (see gc_policy); start-up's imports then run without
+    # collections too, which walked their ~130,000 objects several times over.
+    collect_on_gui_thread_only()
     from sio_monitor.app import GuiOptions, run_gui  # Qt loads only for the window
 
     if profile is not None:
