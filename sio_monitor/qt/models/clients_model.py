@@ -17,12 +17,9 @@ from sio_monitor.domain.topology.filter_index import SocketFilter, SocketKey
 from sio_monitor.domain.topology.nodes import ClientState, SocketState
 from sio_monitor.qt.bridge import EventBridge
 from sio_monitor.qt.models.topology_model import socket_cells, socket_tooltip
-from sio_monitor.qt.models.tree_base import MARK_COLOUR, PATH_ROLE, Index, Node, TreeModelBase
+from sio_monitor.qt.models.tree_base import Node, TreeModelBase
 
-_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
 _TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
-_BACKGROUND = int(Qt.ItemDataRole.BackgroundRole)
-_PATH = int(PATH_ROLE)
 
 
 class ClientsTreeModel(TreeModelBase):
@@ -120,16 +117,7 @@ class ClientsTreeModel(TreeModelBase):
 
     # --- display ----------------------------------------------------------------------
 
-    def data(self, index: Index, role: int = _DISPLAY) -> Any:
-        if not index.isValid():
-            return None
-        node: Node = index.internalPointer()
-        if role == _DISPLAY:
-            return self._text(node, index.column())
-        if role == _BACKGROUND:
-            return MARK_COLOUR if node in self._marked else None
-        if role == _PATH:
-            return node.path
+    def _other_role(self, node: Node, role: int) -> Any:
         if role == _TOOLTIP and node.kind == "socket":
             state = self._state(node.key)  # type: ignore[arg-type]
             return socket_tooltip(state) if state is not None else None

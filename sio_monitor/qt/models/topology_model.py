@@ -28,9 +28,6 @@ from sio_monitor.domain.topology.nodes import NamespaceState, SocketState
 from sio_monitor.qt.bridge import EventBridge
 from sio_monitor.qt.models.socket_table_model import socket_cells, socket_tooltip
 from sio_monitor.qt.models.tree_base import (
-    MARK_COLOUR,
-    PATH_ROLE,
-    Index,
     Node,
     TreeModelBase,
 )
@@ -43,11 +40,8 @@ MORE_TIP = "Only the first rooms are listed: type part of a room name in the fil
 #: The key of a namespace's last row, counting the rooms not listed (never a room's name).
 MORE: Hashable = ("more",)
 
-_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
 _TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
-_BACKGROUND = int(Qt.ItemDataRole.BackgroundRole)
 _FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
-_PATH = int(PATH_ROLE)
 _MUTED = QColor(120, 120, 120)
 
 
@@ -353,16 +347,7 @@ class RoomsTreeModel(TreeModelBase):
 
     # --- what the view shows -------------------------------------------------------------
 
-    def data(self, index: Index, role: int = _DISPLAY) -> Any:
-        if not index.isValid():
-            return None
-        node: Node = index.internalPointer()
-        if role == _DISPLAY:
-            return self._text(node, index.column())
-        if role == _BACKGROUND:
-            return MARK_COLOUR if node in self._marked else None
-        if role == _PATH:
-            return node.path
+    def _other_role(self, node: Node, role: int) -> Any:
         if role == _TOOLTIP:
             if node.kind == "socket":
                 state = self._sockets(node.path[1]).get(node.key)  # type: ignore[arg-type]

@@ -46,6 +46,9 @@ MARK_COLOUR = QColor(255, 236, 179)  # a soft amber that reads on light and on d
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_BACKGROUND = int(Qt.ItemDataRole.BackgroundRole)
+_PATH = int(PATH_ROLE)
 _ROW_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 _NO_FLAGS = Qt.ItemFlag.NoItemFlags
 # Shared by every leaf (a socket row): never mutated, and two fewer objects per row to collect.
@@ -182,6 +185,26 @@ class TreeModelBase(QAbstractItemModel):
             and 0 <= section < len(self.COLUMNS)
         ):
             return self.COLUMNS[section]
+        return None
+
+    def data(self, index: Index, role: int = _DISPLAY) -> Any:
+        if not index.isValid():
+            return None
+        node: Node = index.internalPointer()
+        if role == _DISPLAY:
+            return self._text(node, index.column())
+        if role == _BACKGROUND:
+            return MARK_COLOUR if node in self._marked else None
+        if role == _PATH:
+            return node.path
+        return self._other_role(node, role)
+
+    def _text(self, node: Node, column: int) -> str | None:
+        """What a cell shows."""
+        raise NotImplementedError
+
+    def _other_role(self, node: Node, role: int) -> Any:
+        """Tooltips, colours: whatever a tree adds to text, the new-row tint and the path."""
         return None
 
     def flags(self, index: Index) -> Qt.ItemFlag:
