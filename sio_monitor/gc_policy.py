@@ -9,7 +9,8 @@ dispatcher ("Timers cannot be stopped from another thread"), and the next time
 one fires Qt reads freed memory: a SIGSEGV in ``QTimerInfoList::activateTimers``.
 pyqtgraph's ``util.garbage_collector`` documents the same trap. So collection
 by allocation is off (``gc.disable``), and a GUI-thread timer collects instead
-(tests/unit/test_gc_policy.py crashes a process without this and not with it).
+(tests/qt/test_gc_policy.py shows the trap in a child process, and that this
+policy avoids it).
 
 Then, how much. Measured with the whole app under a flooding admin stream
 (tests/benchmarks/bench_app.py): CPython's default thresholds (700, 10, 10)

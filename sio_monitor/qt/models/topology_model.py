@@ -27,10 +27,7 @@ from sio_monitor.domain.topology.filter_index import SocketFilter, SocketKey
 from sio_monitor.domain.topology.nodes import NamespaceState, SocketState
 from sio_monitor.qt.bridge import EventBridge
 from sio_monitor.qt.models.socket_table_model import socket_cells, socket_tooltip
-from sio_monitor.qt.models.tree_base import (
-    Node,
-    TreeModelBase,
-)
+from sio_monitor.qt.models.tree_base import Node, TreeModelBase
 
 NO_ROOM_LABEL = "(no room)"
 NO_ROOM_TIP = "Sockets that are in no room but their own private one"
