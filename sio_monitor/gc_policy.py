@@ -64,13 +64,13 @@ def collect_on_gui_thread_only() -> None:
     """Stop collections triggered by allocation; call before any thread starts.
 
     From here on only ``freeze_survivors`` and ``settle_after_start_up`` collect,
-    both called on the GUI thread.
+    both called on the GUI thread. The window's command calls this before Qt
+    loads, and ``Application`` again where it starts the collecting timer.
     """
     gc.disable()
 
 
 def settle_after_start_up() -> None:
-    """Collect once, then freeze what start-up built; collections stay on the GUI thread."""
-    collect_on_gui_thread_only()
+    """Collect once, then freeze what start-up built."""
     gc.collect()
     gc.freeze()
