@@ -40,26 +40,21 @@ class Cyclic(QObject):
         pass
 
 
-for _ in range(50):
-    Cyclic()
-done = threading.Event()
-
-
 def allocate():
     junk = []
     for i in range(200_000):
         junk.append([i])
         if len(junk) > 1000:
             junk = []
-    done.set()
 
 
 worker = threading.Thread(target=allocate)
+gc.collect()  # counts start at zero: the 50 objects alone stay below the threshold
+for _ in range(50):
+    Cyclic()
 worker.start()
+worker.join()  # the GUI thread allocates nothing meanwhile: any collection is the worker's
 loop = QEventLoop()
-while not done.is_set():
-    loop.processEvents()
-worker.join()
 gc.collect()  # on the GUI thread: the objects go, their timers with them
 for _ in range(100):
     loop.processEvents()
